@@ -1,0 +1,53 @@
+"""Chemistry layer: parsing, standardization, identity, descriptors, filters, per-row states."""
+
+from molgen.chem.descriptors import DESCRIPTOR_NAMES, descriptor_table, descriptors, qed, sa_score
+from molgen.chem.filters import (
+    filter_table,
+    lipinski_violations,
+    passes_lipinski,
+    passes_veber,
+    structural_alerts,
+)
+from molgen.chem.parse import (
+    DEFAULT_MAX_HEAVY_ATOMS,
+    ParseResult,
+    SDFRecord,
+    iter_sdf,
+    parse_smiles,
+    parse_smiles_batch,
+)
+from molgen.chem.standardize import (
+    Standardizer,
+    canonical_smiles,
+    clean_smiles,
+    inchikey,
+    standardize_smiles,
+)
+from molgen.chem.states import INVALID_STATES, InvalidMoleculeError, MolState
+
+__all__ = [
+    "DEFAULT_MAX_HEAVY_ATOMS",
+    "DESCRIPTOR_NAMES",
+    "INVALID_STATES",
+    "InvalidMoleculeError",
+    "MolState",
+    "ParseResult",
+    "SDFRecord",
+    "Standardizer",
+    "canonical_smiles",
+    "clean_smiles",
+    "descriptor_table",
+    "descriptors",
+    "filter_table",
+    "inchikey",
+    "iter_sdf",
+    "lipinski_violations",
+    "parse_smiles",
+    "parse_smiles_batch",
+    "passes_lipinski",
+    "passes_veber",
+    "qed",
+    "sa_score",
+    "standardize_smiles",
+    "structural_alerts",
+]

@@ -1,0 +1,40 @@
+"""Shared fixtures: a molecule zoo with deliberately bad entries."""
+
+import pytest
+
+#: name -> (SMILES, expected state after parsing + standardization)
+ZOO = {
+    "aspirin": ("CC(=O)Oc1ccccc1C(=O)O", "valid"),
+    "caffeine": ("Cn1c(=O)c2c(ncn2C)n(C)c1=O", "valid"),
+    "sodium_acetate_salt": ("CC(=O)[O-].[Na+]", "valid"),
+    "hydrochloride_salt": ("CN1CCC[C@H]1c1cccnc1.Cl", "valid"),
+    "zwitterion": ("[NH3+]CC(=O)[O-]", "valid"),
+    "quaternary_ammonium": ("C[N+](C)(C)C", "valid"),
+    "stereo": ("C[C@H](N)C(=O)O", "valid"),
+    "ez_stereo": ("C/C=C/C", "valid"),
+    "nitro_unnormalized": ("CN(=O)=O", "valid"),
+    "empty": ("", "empty"),
+    "whitespace": ("   ", "empty"),
+    "garbage": ("this is not a smiles", "invalid_smiles"),
+    "unclosed_ring": ("C1CCCC", "invalid_smiles"),
+    "bad_bracket": ("C[C", "invalid_smiles"),
+    "pentavalent_carbon": ("C(C)(C)(C)(C)C", "sanitization_error"),
+    "bad_aromaticity": ("c1cccc1", "sanitization_error"),
+    "huge_macrocycle": ("C1" + "C" * 298 + "1", "too_many_atoms"),
+}
+
+
+@pytest.fixture(scope="session")
+def zoo():
+    """Dict of name -> (SMILES, expected state)."""
+    return dict(ZOO)
+
+
+@pytest.fixture(scope="session")
+def zoo_smiles():
+    return [smi for smi, _ in ZOO.values()]
+
+
+@pytest.fixture(scope="session")
+def zoo_states():
+    return [state for _, state in ZOO.values()]
