@@ -7,7 +7,7 @@ import importlib
 
 from molgen._version import __version__
 
-_SUBPACKAGES = ("chem", "featurize", "data", "utils")
+_SUBPACKAGES = ("chem", "featurize", "data", "models", "metrics", "scoring", "utils")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

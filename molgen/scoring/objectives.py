@@ -1,0 +1,280 @@
+"""Objective kinds: turn valid molecules into one raw number each (QED, SA, a model, ...)."""
+
+import dataclasses
+from typing import ClassVar, NamedTuple, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from rdkit.Chem import Crippen, Descriptors, Lipinski, rdFingerprintGenerator, rdMolDescriptors
+
+from molgen.chem import DESCRIPTOR_NAMES, InvalidMoleculeError, parse_smiles, qed, sa_score, structural_alerts
+from molgen.chem.filters import ALERT_CATALOGS
+from molgen.metrics.domain import max_tanimoto
+from molgen.scoring._fields import ParamError, check_fields, to_params
+from molgen.scoring.transforms import Identity, Step, Transform
+from molgen.utils.quiet import rdkit_quiet
+from molgen.utils.registry import Registry
+
+#: name -> objective kind class (a frozen dataclass with ``compute``).
+OBJECTIVES: Registry = Registry("objective kind")
+
+_DESCRIPTORS = {
+    "mw": Descriptors.MolWt,
+    "clogp": Crippen.MolLogP,
+    "tpsa": rdMolDescriptors.CalcTPSA,
+    "hbd": Lipinski.NumHDonors,
+    "hba": Lipinski.NumHAcceptors,
+    "rotatable_bonds": rdMolDescriptors.CalcNumRotatableBonds,
+    "heavy_atoms": lambda mol: mol.GetNumHeavyAtoms(),
+    "rings": rdMolDescriptors.CalcNumRings,
+    "qed": qed,
+    "sa_score": sa_score,
+}
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """What a ``"model"`` objective needs: ``predict`` returning a table aligned with its input.
+
+    The DataFrame has one row per input SMILES, a numeric column named by the objective's
+    ``column`` and, ideally, ``state`` (``"valid"`` or why the row failed) and ``error``.
+    """
+
+    def predict(self, smiles: list[str]) -> pd.DataFrame: ...
+
+
+class TermValues(NamedTuple):
+    """Raw values for the valid molecules of a batch, with per-row error messages."""
+
+    values: np.ndarray
+    errors: list[str]
+    states: list[str] | None = None
+
+
+def _register(name: str):
+    def add(cls):
+        cls.kind = name
+        return OBJECTIVES.register(name)(cls)
+
+    return add
+
+
+def _per_mol(fn, mols) -> TermValues:
+    values, errors = np.full(len(mols), np.nan), [""] * len(mols)
+    with rdkit_quiet():
+        for i, mol in enumerate(mols):
+            try:
+                values[i] = float(fn(mol))
+            except Exception as err:  # one bad molecule must not sink the batch
+                errors[i] = f"{type(err).__name__}: {err}"
+    return TermValues(values, errors)
+
+
+class Term:
+    """Base class of objective kinds; subclasses are frozen dataclasses.
+
+    ``default_transform`` is used when an objective gives none; ``None`` means the objective
+    must give one (the raw value is not a desirability).
+    """
+
+    kind: ClassVar[str] = ""
+    default_transform: ClassVar[Transform | None] = None
+
+    def __post_init__(self):
+        check_fields(self)
+        self._check()
+
+    def _check(self) -> None:
+        """Cross-parameter checks; raise :class:`ParamError`."""
+
+    def compute(self, mols: list, smiles: list[str], cache: dict) -> TermValues:
+        """Raw values for ``mols`` (all valid), aligned with them; ``smiles`` are their inputs."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        """Config parameters (without ``kind``); ``None`` values left out."""
+        return to_params(self)
+
+
+class _Fixed(Term):
+    descriptor: ClassVar[str] = ""
+
+    def compute(self, mols, smiles, cache):
+        return _per_mol(_DESCRIPTORS[self.descriptor], mols)
+
+
+@_register("qed")
+@dataclasses.dataclass(frozen=True)
+class QedTerm(_Fixed):
+    """QED drug-likeness, already in [0, 1] (default transform ``identity``)."""
+
+    descriptor = "qed"
+    default_transform = Identity()
+
+
+@_register("sa")
+@dataclasses.dataclass(frozen=True)
+class SaTerm(_Fixed):
+    """SA score, 1 (easy) to 10 (hard); lower is better, so pair it with ``reverse_sigmoid``."""
+
+    descriptor = "sa_score"
+
+
+@_register("mw")
+@dataclasses.dataclass(frozen=True)
+class MwTerm(_Fixed):
+    """Molecular weight (Da); pair it with a window (``double_sigmoid`` or ``step``)."""
+
+    descriptor = "mw"
+
+
+@_register("logp")
+@dataclasses.dataclass(frozen=True)
+class LogpTerm(_Fixed):
+    """Crippen cLogP; pair it with a window (``double_sigmoid`` or ``step``)."""
+
+    descriptor = "clogp"
+
+
+@_register("tpsa")
+@dataclasses.dataclass(frozen=True)
+class TpsaTerm(_Fixed):
+    """Topological polar surface area (Å²)."""
+
+    descriptor = "tpsa"
+
+
+@_register("descriptor")
+@dataclasses.dataclass(frozen=True)
+class DescriptorTerm(Term):
+    """Any of ``molgen.chem.DESCRIPTOR_NAMES`` (``hbd``, ``rotatable_bonds``, ...) by name."""
+
+    descriptor: str
+
+    def _check(self):
+        if self.descriptor not in _DESCRIPTORS:
+            raise ParamError(
+                "descriptor", f"unknown descriptor {self.descriptor!r}; choose one of: {', '.join(DESCRIPTOR_NAMES)}"
+            )
+
+    def compute(self, mols, smiles, cache):
+        return _per_mol(_DESCRIPTORS[self.descriptor], mols)
+
+
+@_register("alerts")
+@dataclasses.dataclass(frozen=True)
+class AlertsTerm(Term):
+    """Number of structural alerts matched (PAINS, Brenk, ...).
+
+    The default transform ``step`` with ``high = 0`` gives 1 with no alert and 0 otherwise;
+    a ``reverse_sigmoid`` (e.g. low 0, high 3) gives a softer penalty per alert.
+    """
+
+    catalogs: tuple[str, ...] = ("pains", "brenk")
+    default_transform = Step(high=0.0)
+
+    def _check(self):
+        if not self.catalogs:
+            raise ParamError("catalogs", "give at least one alert catalog")
+        for i, name in enumerate(self.catalogs):
+            if name not in ALERT_CATALOGS:
+                raise ParamError(f"catalogs[{i}]", f"unknown alert catalog {name!r}; choose one of: {', '.join(ALERT_CATALOGS)}")
+
+    def compute(self, mols, smiles, cache):
+        return _per_mol(lambda mol: len(structural_alerts(mol, self.catalogs)), mols)
+
+
+@_register("similarity")
+@dataclasses.dataclass(frozen=True)
+class SimilarityTerm(Term):
+    """Maximum Tanimoto similarity to ``references`` on Morgan bit fingerprints, in [0, 1].
+
+    ``radius`` 2 and ``n_bits`` 2048 by default (ECFP4-like). Default transform ``identity``;
+    use ``reverse_sigmoid`` or ``step`` to reward novelty instead.
+    """
+
+    references: tuple[str, ...]
+    radius: int = 2
+    n_bits: int = 2048
+    default_transform = Identity()
+    _reference_fps: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+
+    def _check(self):
+        if not self.references:
+            raise ParamError("references", "give at least one reference SMILES")
+        if self.radius < 0:
+            raise ParamError("radius", f"must be >= 0, got {self.radius}")
+        if self.n_bits < 1:
+            raise ParamError("n_bits", f"must be >= 1, got {self.n_bits}")
+        mols = []
+        for i, smi in enumerate(self.references):
+            try:
+                mols.append(parse_smiles(smi, max_heavy_atoms=None))
+            except InvalidMoleculeError as err:
+                raise ParamError(f"references[{i}]", str(err)) from None
+        object.__setattr__(self, "_reference_fps", self.fingerprints(mols))
+
+    def fingerprints(self, mols) -> np.ndarray:
+        """Morgan bit fingerprints of ``mols`` as a ``n_mols x n_bits`` uint8 array."""
+        gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
+        out = np.zeros((len(mols), self.n_bits), dtype=np.uint8)
+        for i, mol in enumerate(mols):
+            out[i] = gen.GetFingerprintAsNumPy(mol)
+        return out
+
+    def compute(self, mols, smiles, cache):
+        if not mols:
+            return TermValues(np.empty(0), [])
+        return TermValues(max_tanimoto(self.fingerprints(mols), self._reference_fps), [""] * len(mols))
+
+
+@_register("model")
+@dataclasses.dataclass(frozen=True)
+class ModelTerm(Term):
+    """A predictor's output column, e.g. predicted pIC50 or an activity probability.
+
+    ``model`` is what the ``model_loader`` given to :meth:`Scorer.from_config` receives
+    (typically a checkpoint path); ``column`` is the prediction column to read. Rows the
+    predictor marks with a ``state`` other than ``"valid"``, or leaves NaN, fail with its
+    ``error``. Objectives sharing one predictor object share one ``predict`` call per batch.
+    """
+
+    model: str | None = None
+    column: str = "prediction"
+    predictor: object = dataclasses.field(default=None, compare=False, repr=False, metadata={"config": False})
+
+    def _check(self):
+        if self.predictor is not None and not callable(getattr(self.predictor, "predict", None)):
+            raise ParamError("predictor", f"{type(self.predictor).__name__} has no predict(smiles) method")
+
+    @property
+    def label(self) -> str:
+        return repr(self.model) if self.model else type(self.predictor).__name__
+
+    def compute(self, mols, smiles, cache):
+        if self.predictor is None:
+            raise ValueError(f"model objective {self.label} has no predictor; pass predictor= or a model_loader")
+        if not smiles:
+            return TermValues(np.empty(0), [], [])
+        key = id(self.predictor)
+        if key not in cache:
+            cache[key] = self.predictor.predict(list(smiles))
+        frame = cache[key]
+        if not isinstance(frame, pd.DataFrame) or len(frame) != len(smiles):
+            got = f"{len(frame)} rows" if isinstance(frame, pd.DataFrame) else type(frame).__name__
+            raise ValueError(f"{self.label}.predict returned {got} for {len(smiles)} SMILES; expected an aligned DataFrame")
+        if self.column not in frame.columns:
+            raise ValueError(f"{self.label}.predict returned no column {self.column!r}; columns: {list(frame.columns)}")
+        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        states = frame["state"].astype(str).tolist() if "state" in frame.columns else ["valid"] * len(frame)
+        reasons = frame["error"].fillna("").astype(str).tolist() if "error" in frame.columns else [""] * len(frame)
+        errors = []
+        for i, (state, reason) in enumerate(zip(states, reasons)):
+            if state != "valid":
+                values[i] = np.nan
+                errors.append(f"model {self.label}: {state}" + (f" ({reason})" if reason else ""))
+            elif not np.isfinite(values[i]):
+                errors.append(f"model {self.label} gave no value in column {self.column!r}")
+            else:
+                errors.append("")
+        return TermValues(values, errors, states)

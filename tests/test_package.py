@@ -1,0 +1,55 @@
+"""Package-level behaviour: quiet, lazy import and a complete public surface."""
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import molgen
+
+SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.metrics", "molgen.scoring", "molgen.utils"]
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+def test_import_is_silent_and_lazy():
+    result = _run(
+        "import sys, molgen; "
+        "heavy = [m for m in ('torch', 'rdkit', 'deepchem', 'ray', 'pandas') if m in sys.modules]; "
+        "sys.stderr.write(','.join(heavy))"
+    )
+    assert result.stdout == ""
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("name", ["molgen.chem", "molgen.data", "molgen.featurize"])
+def test_subpackages_do_not_import_deepchem_or_ray(name):
+    result = _run(f"import sys, {name}; print([m for m in ('deepchem', 'ray') if m in sys.modules])")
+    assert result.stdout.strip() == "[]"
+    assert result.stderr == ""
+
+
+def test_deepchem_import_noise_is_hidden():
+    result = _run("from molgen.utils import quiet_import; quiet_import('deepchem')")
+    assert result.stdout == ""
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_star_import_matches_all(name):
+    module = importlib.import_module(name)
+    assert module.__all__, name
+    namespace = {}
+    exec(f"from {name} import *", namespace)
+    missing = [n for n in module.__all__ if n not in namespace]
+    assert not missing
+
+
+def test_lazy_attribute_access():
+    assert molgen.chem.parse_smiles("CCO").GetNumAtoms() == 3
+    with pytest.raises(AttributeError):
+        molgen.not_a_module
+    assert molgen.__version__.count(".") == 2
