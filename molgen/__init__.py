@@ -7,9 +7,16 @@ import importlib
 
 from molgen._version import __version__
 
-_SUBPACKAGES = ("chem", "featurize", "data", "models", "metrics", "scoring", "utils")
+_SUBPACKAGES = ("chem", "featurize", "data", "models", "train", "predict", "metrics", "scoring", "pipeline", "utils")
 
-__all__ = ["__version__", *_SUBPACKAGES]
+__all__ = ["__version__", "load_model", *_SUBPACKAGES]
+
+
+def load_model(path):
+    """Load a saved efficacy model directory; see :func:`molgen.predict.load_model`."""
+    from molgen.predict import load_model as _load
+
+    return _load(path)
 
 
 def __getattr__(name):

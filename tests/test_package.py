@@ -8,7 +8,7 @@ import pytest
 
 import molgen
 
-SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.metrics", "molgen.scoring", "molgen.utils"]
+SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.train", "molgen.predict", "molgen.metrics", "molgen.scoring", "molgen.pipeline", "molgen.utils"]
 
 
 def _run(code: str) -> subprocess.CompletedProcess:

@@ -9,6 +9,10 @@ import sys
 COMMANDS = {
     "data": "molgen.cli.data",
     "demo": "molgen.cli.demo",
+    "train": "molgen.cli.train",
+    "predict": "molgen.cli.predict",
+    "evaluate": "molgen.cli.evaluate",
+    "score": "molgen.cli.score",
 }
 
 
@@ -36,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except (UserError, ValueError, FileNotFoundError, KeyError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        message = " ".join(str(message).split())  # one line, even for wrapped library errors
         print(f"molgen {args.command}: error: {message}", file=sys.stderr)
         return 2
 

@@ -392,7 +392,7 @@ def _clean(smiles: pd.Series, standardizer, max_heavy_atoms, progress: bool) -> 
     missing = smiles.isna().to_numpy()
     values = [None if gone else v for v, gone in zip(smiles.to_numpy(dtype=object), missing, strict=True)]
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         values = tqdm(values, total=len(values), desc="standardizing", unit="mol", file=sys.stderr)
     return clean_smiles(values, standardizer=standardizer, max_heavy_atoms=max_heavy_atoms)

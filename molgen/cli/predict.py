@@ -1,0 +1,43 @@
+"""``molgen predict``: predict a molecule file with a saved model, row for row.
+
+``molgen predict --model MODEL_DIR --data FILE --smiles-col COL --out FILE``
+"""
+
+import sys
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict a molecule file with a trained model",
+        description="Predict every row of a molecule file with a model directory written by 'molgen train'. "
+        "The output keeps all input columns in order and adds smiles_std, prediction, uncertainty, "
+        "lower/upper (conformal interval), ad_similarity, state and error; rows whose molecule cannot be "
+        "read get NaN and the reason. An output column whose name is taken by an input column is "
+        "prefixed with 'molgen_'.",
+    )
+    parser.add_argument("--model", required=True, metavar="MODEL_DIR", help="model directory from 'molgen train'")
+    parser.add_argument("--data", required=True, metavar="FILE", help="molecule file (.csv, .tsv, .parquet, .sdf, .smi; .gz allowed)")
+    parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES")
+    parser.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .csv.gz, .tsv, .tsv.gz or .parquet")
+    parser.add_argument("--batch-size", type=int, default=2048, help="molecules predicted at a time (default: %(default)s)")
+    parser.add_argument("--sep", help="field separator for CSV/TSV input (default: by extension)")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from molgen.cli._io import check_columns, check_output_file, join_columns, state_summary, write_table
+    from molgen.data import read_table
+    from molgen.predict import load_model
+
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
+    out = check_output_file(args.out)
+    model = load_model(args.model)
+    frame = read_table(args.data, sep=args.sep)
+    check_columns(frame, args.smiles_col)
+    predictions = model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size)
+    write_table(join_columns(frame, predictions.drop(columns="smiles")), out)
+    print(f"predicted {state_summary(predictions['state'])} -> {out}", file=sys.stderr)
+    return 0
+

@@ -1,0 +1,151 @@
+"""Model directories: JSON metadata, safetensors weights, numpy fingerprints. Nothing is unpickled.
+
+Layout of a model directory::
+
+    molgen_model.json          format tag and version, hyperparameters, scaler, calibrator,
+                               metrics, molgen version, sha256 of every other file
+    member_0.safetensors ...   weights of each ensemble member
+    domain_fingerprints.npy    packed Morgan bits of the training molecules
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from molgen._version import __version__
+
+FORMAT = "molgen-model"
+FORMAT_VERSION = 1
+MANIFEST = "molgen_model.json"
+FINGERPRINTS = "domain_fingerprints.npy"
+
+
+class CheckpointError(ValueError):
+    """A model directory that cannot be loaded: foreign, corrupt, tampered or too new."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray) -> Path:
+    """Write a model directory atomically (built in a temporary folder, then renamed).
+
+    An existing molgen model directory at ``path`` is replaced; any other existing,
+    non-empty folder is refused with :class:`CheckpointError`.
+    """
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / MANIFEST).exists())):
+        raise CheckpointError(f"{path}: exists and is not a molgen model directory; choose another --out")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        files = {}
+        for i, state in enumerate(state_dicts):
+            name = f"member_{i}.safetensors"
+            save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp / name))
+            files[name] = _sha256(tmp / name)
+        np.save(tmp / FINGERPRINTS, np.ascontiguousarray(fingerprints, dtype=np.uint8), allow_pickle=False)
+        files[FINGERPRINTS] = _sha256(tmp / FINGERPRINTS)
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "molgen_version": __version__,
+            "n_members": len(state_dicts),
+            "files": files,
+            **metadata,
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=True))
+        if path.exists():
+            old = path.with_name(f".{path.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def read_manifest(path) -> dict:
+    """Read and check a model directory's ``molgen_model.json``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise CheckpointError(f"{path}: not a model directory (no such folder)")
+    manifest_path = path / MANIFEST
+    if not manifest_path.exists():
+        found = ", ".join(sorted(p.name for p in path.iterdir())[:8]) or "nothing"
+        raise CheckpointError(f"{path}: not a molgen model directory (no {MANIFEST}; found: {found})")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{manifest_path}: corrupt model metadata ({err})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CheckpointError(f"{manifest_path}: not a molgen model (format tag is not {FORMAT!r})")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise CheckpointError(f"{manifest_path}: invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: written by molgen {manifest.get('molgen_version', '?')} (model format {version}); "
+            f"this molgen {__version__} reads format {FORMAT_VERSION} or older: upgrade molgen"
+        )
+    if not isinstance(manifest.get("files"), dict):
+        raise CheckpointError(f"{manifest_path}: no file list")
+    return manifest
+
+
+def _checked_file(path: Path, name: str, manifest: dict) -> Path:
+    expected = manifest["files"].get(name)
+    file = path / name
+    if expected is None or not file.exists():
+        raise CheckpointError(f"{path}: missing {name}")
+    if _sha256(file) != expected:
+        raise CheckpointError(f"{file}: checksum mismatch (the file was changed or truncated after saving)")
+    return file
+
+
+def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray]:
+    """Load metadata, member state dicts (torch tensors) and packed fingerprints.
+
+    Raises
+    ------
+    CheckpointError
+        Missing folder or files, foreign or corrupt metadata, a newer format, a checksum
+        mismatch, or unreadable weights.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    manifest = read_manifest(path)
+    n_members = manifest.get("n_members")
+    if not isinstance(n_members, int) or n_members < 1:
+        raise CheckpointError(f"{path}: invalid n_members {n_members!r}")
+    states = []
+    for i in range(n_members):
+        file = _checked_file(path, f"member_{i}.safetensors", manifest)
+        try:
+            states.append(load_file(str(file)))
+        except (SafetensorError, OSError, ValueError) as err:
+            raise CheckpointError(f"{file}: unreadable weights ({err})") from None
+    fp_file = _checked_file(path, FINGERPRINTS, manifest)
+    try:
+        fingerprints = np.load(fp_file, allow_pickle=False)
+    except (ValueError, OSError) as err:
+        raise CheckpointError(f"{fp_file}: unreadable fingerprints ({err})") from None
+    return manifest, states, fingerprints

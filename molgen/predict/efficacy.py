@@ -1,0 +1,197 @@
+"""The efficacy model: an ensemble with calibrated intervals and an applicability domain."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer, clean_smiles
+from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
+from molgen.metrics import ConformalCalibrator, max_tanimoto
+from molgen.models import ModelConfig, MoleculeModel, build_model
+from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from molgen.predict.domain import domain_fingerprints
+from molgen.train import IdentityScaler, TargetScaler, ensemble_predict
+
+TASKS = ("regression", "binary", "multiclass")
+
+
+@dataclass
+class EfficacyModel:
+    """A trained ensemble that predicts efficacy with uncertainty, intervals and domain.
+
+    Build one with :func:`molgen.predict.fit_efficacy_model`, or load one with
+    :func:`load_model`. ``predict`` accepts a list of SMILES or a DataFrame.
+    """
+
+    members: list[MoleculeModel]
+    model_config: ModelConfig
+    target_names: list[str]
+    scaler: TargetScaler | IdentityScaler
+    fingerprints: np.ndarray
+    calibrator: ConformalCalibrator | None = None
+    standardizer: Standardizer | None = field(default_factory=Standardizer)
+    max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS
+    metrics: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return self.model_config.task
+
+    # ---------------------------------------------------------------- prediction
+    def predict_graphs(self, graphs: list) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and sigma in target units for featurized graphs (``n x n_tasks``)."""
+        mean, sigma = ensemble_predict(self.members, graphs, mean_variance=self.model_config.mean_variance)
+        if self.task == "regression":
+            return self.scaler.inverse(mean), self.scaler.inverse_std(sigma)
+        return mean, sigma
+
+    def predict(self, data, *, smiles_col: str | None = None, batch_size: int = 2048, progress: bool = False) -> pd.DataFrame:
+        """Predict a list of SMILES or a DataFrame, row for row.
+
+        Parameters
+        ----------
+        data : sequence of str or pandas.DataFrame
+            With a DataFrame, ``smiles_col`` names the SMILES column (default ``"smiles"``).
+        batch_size : int
+            Molecules featurized and predicted at a time (bounds memory).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Same length and index as the input: ``smiles``, ``smiles_std``, then for a
+            single target ``prediction``, ``uncertainty``, ``lower``, ``upper`` (the
+            conformal interval, regression only) — with several targets one of each
+            per target, suffixed ``_<target>`` — then ``ad_similarity`` (maximum Tanimoto
+            similarity to the training molecules), ``state`` and ``error``. Invalid
+            molecules get NaN and their reason; the batch never fails for them.
+        """
+        smiles, index = _input_smiles(data, smiles_col)
+        parts = [self._predict_chunk(smiles[i : i + batch_size]) for i in range(0, len(smiles), batch_size)]
+        out = pd.concat(parts, ignore_index=True) if parts else self._predict_chunk([])
+        out.index = index
+        return out
+
+    def _predict_chunk(self, smiles: list) -> pd.DataFrame:
+        cleaned = clean_smiles(smiles, standardizer=self.standardizer, max_heavy_atoms=self.max_heavy_atoms, with_inchikey=False)
+        states, errors = cleaned["state"].to_numpy(dtype=object), cleaned["error"].to_numpy(dtype=object)
+        ok = np.flatnonzero(states == "valid")
+        batch = graphs_from_smiles(cleaned["smiles"].iloc[ok].tolist(), max_heavy_atoms=None)
+        for j, (state, error) in enumerate(zip(batch.states, batch.errors)):
+            if state != "valid":
+                states[ok[j]], errors[ok[j]] = state, error
+        good = [ok[j] for j, g in enumerate(batch.graphs) if g is not None]
+        graphs = [g for g in batch.graphs if g is not None]
+        n, t = len(smiles), len(self.target_names)
+        mean, sigma = np.full((n, t), np.nan), np.full((n, t), np.nan)
+        similarity = np.full(n, np.nan)
+        if graphs:
+            mu, sd = self.predict_graphs(graphs)
+            if self.task == "multiclass":  # report the predicted class's probability spread
+                cls = mu.argmax(-1)
+                sd = np.take_along_axis(sd, cls[..., None], -1)[..., 0]
+                mu = cls.astype(np.float64)
+            mean[good], sigma[good] = mu, sd
+            fps = domain_fingerprints(cleaned["smiles"].iloc[good].tolist())
+            similarity[good] = max_tanimoto(fps, self.fingerprints, packed=True)
+        out = pd.DataFrame({"smiles": [("" if s is None else s) for s in smiles], "smiles_std": cleaned["smiles"].to_numpy()})
+        single = t == 1
+        for k, name in enumerate(self.target_names):
+            suffix = "" if single else f"_{name}"
+            out[f"prediction{suffix}"] = mean[:, k]
+            out[f"uncertainty{suffix}"] = sigma[:, k]
+            if self.calibrator is not None:
+                lower, upper = self._interval(mean[:, k], sigma[:, k], k)
+                out[f"lower{suffix}"], out[f"upper{suffix}"] = lower, upper
+        out["ad_similarity"] = similarity
+        out["state"], out["error"] = states, errors
+        return out
+
+    def _interval(self, mu: np.ndarray, sigma: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = np.atleast_1d(self.calibrator.quantile_)[k]
+        half = q * sigma if self.calibrator.normalized_ else np.full_like(mu, q)
+        return mu - half, mu + half
+
+    # ---------------------------------------------------------------- persistence
+    def save(self, path) -> Path:
+        """Write the model directory (see :mod:`molgen.predict.checkpoint`)."""
+        metadata = {
+            "model_config": self.model_config.to_dict(),
+            "target_names": list(self.target_names),
+            "scaler": self.scaler.to_dict(),
+            "calibrator": None if self.calibrator is None else self.calibrator.to_dict(),
+            "featurizer": {
+                "atom_fdim": ATOM_FDIM,
+                "bond_fdim": BOND_FDIM,
+                "standardizer": None if self.standardizer is None else _standardizer_dict(self.standardizer),
+                "max_heavy_atoms": self.max_heavy_atoms,
+                "domain_fingerprint": {"kind": "morgan", "radius": 2, "n_bits": 2048},
+            },
+            "metrics": self.metrics,
+            "info": self.info,
+        }
+        return save_checkpoint(path, metadata=metadata, state_dicts=[m.state_dict() for m in self.members], fingerprints=self.fingerprints)
+
+
+def _standardizer_dict(std: Standardizer) -> dict:
+    return {k: getattr(std, k) for k in ("cleanup", "largest_fragment", "neutralize", "canonical_tautomer", "max_tautomers")}
+
+
+def _input_smiles(data, smiles_col: str | None) -> tuple[list, pd.Index]:
+    if isinstance(data, pd.DataFrame):
+        col = smiles_col or "smiles"
+        if col not in data.columns:
+            raise KeyError(f"SMILES column {col!r} not found; columns: {', '.join(map(str, data.columns))}")
+        return data[col].tolist(), data.index
+    if isinstance(data, str):
+        data = [data]
+    data = list(data)
+    return data, pd.RangeIndex(len(data))
+
+
+def load_model(path) -> EfficacyModel:
+    """Load a model directory written by :meth:`EfficacyModel.save`.
+
+    Raises
+    ------
+    CheckpointError
+        For a missing, foreign, corrupt, tampered or too-new model directory, or one
+        whose featurizer does not match this molgen's.
+    """
+    manifest, states, fingerprints = load_checkpoint(path)
+    try:
+        config = ModelConfig.from_dict(manifest["model_config"])
+        featurizer = manifest["featurizer"]
+        if (featurizer["atom_fdim"], featurizer["bond_fdim"]) != (ATOM_FDIM, BOND_FDIM):
+            raise CheckpointError(
+                f"{path}: trained with {featurizer['atom_fdim']}/{featurizer['bond_fdim']} atom/bond features; "
+                f"this molgen makes {ATOM_FDIM}/{BOND_FDIM}: retrain the model"
+            )
+        members = []
+        for state in states:
+            model = build_model(config)
+            model.load_state_dict(state, strict=True)
+            members.append(model.eval())
+        scaler = TargetScaler.from_dict(manifest["scaler"]) if config.task == "regression" else IdentityScaler()
+        calibrator = ConformalCalibrator.from_dict(manifest["calibrator"]) if manifest.get("calibrator") else None
+        std = featurizer.get("standardizer")
+        return EfficacyModel(
+            members=members,
+            model_config=config,
+            target_names=list(manifest["target_names"]),
+            scaler=scaler,
+            fingerprints=fingerprints,
+            calibrator=calibrator,
+            standardizer=None if std is None else Standardizer(**std),
+            max_heavy_atoms=featurizer.get("max_heavy_atoms"),
+            metrics=manifest.get("metrics", {}),
+            info=manifest.get("info", {}),
+        )
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise CheckpointError(f"{path}: inconsistent model directory ({type(err).__name__}: {err})") from None
