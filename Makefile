@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.molgen-installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
 setup: $(STAMP)
 
@@ -21,7 +21,15 @@ $(STAMP): pyproject.toml Makefile
 demo: setup
 	$(VENV)/bin/molgen demo
 
-test: setup
+# Headless Chromium for the report test, from Debian's packages (needs root or sudo;
+# without them the browser test is skipped, unless MOLGEN_REQUIRE_BROWSER=1).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	( SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null ) || \
+	echo "note: could not install chromium; the browser test will be skipped"
+
+test: setup browser
 	$(PY) -m pytest
 
 bench: setup

@@ -37,6 +37,8 @@ class EfficacyModel:
     max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS
     metrics: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    #: held-out test rows from :func:`fit_efficacy_model` (smiles, y, mean, sigma, interval); not saved
+    test_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def task(self) -> str:

@@ -160,6 +160,7 @@ def fit_efficacy_model(
         use_sigma = ensemble_size > 1 or config.mean_variance
         model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(y[calib], mu, sigma if use_sigma else None)
     model.metrics = _test_metrics(model, graphs(test), y[test], names) if len(test) else {}
+    model.test_table = _test_table(model, [std_smiles[i] for i in test], graphs(test), y[test]) if len(test) else None
     model.metrics["counts"] = {
         "rows": table.n_rows,
         "invalid": int(table.counts()["invalid"]),
@@ -179,6 +180,19 @@ def fit_efficacy_model(
         "best_epochs": [h["best_epoch"] for h in histories],
     }
     return model
+
+
+def _test_table(model: EfficacyModel, smiles: list[str], graphs: list, y: np.ndarray) -> pd.DataFrame:
+    """Test rows with measured and predicted values, for parity and calibration plots."""
+    mu, sigma = model.predict_graphs(graphs)
+    table = pd.DataFrame({"smiles": smiles})
+    single = len(model.target_names) == 1
+    for k, name in enumerate(model.target_names):
+        suffix = "" if single else f"_{name}"
+        table[f"measured{suffix}"], table[f"prediction{suffix}"], table[f"uncertainty{suffix}"] = y[:, k], mu[:, k], sigma[:, k]
+        if model.task == "regression" and model.calibrator is not None:
+            table[f"lower{suffix}"], table[f"upper{suffix}"] = model._interval(mu[:, k], sigma[:, k], k)
+    return table
 
 
 def _test_metrics(model: EfficacyModel, graphs: list, y: np.ndarray, names: list[str]) -> dict:
