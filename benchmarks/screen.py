@@ -1,0 +1,140 @@
+"""Virtual screening throughput: plain single-process loop vs Ray with 1 and 2 workers, per stage.
+
+    nice -n 10 .venv/bin/python benchmarks/screen.py --rows 20000 --workers 1 2
+
+Library: the first --rows molecules of the MOSES training set (molsets wheel), written as a
+gzipped CSV slice. Model: a real efficacy model trained here on CHEMBL2321810 (default
+architecture, one member, a few epochs: prediction cost does not depend on its accuracy).
+Reports molecules/second end to end and per stage, and the peak resident memory of each
+Ray model worker (sampled every 0.2 s). Prints one JSON document.
+"""
+
+import argparse
+import gzip
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def build_model(folder: Path) -> Path:
+    from molgen.data import load_dataset
+    from molgen.predict import fit_efficacy_model
+    from molgen.train import TrainConfig
+
+    data = load_dataset("chembl2321810").frame
+    model = fit_efficacy_model(data["smiles"].tolist(), data["pIC50"].to_numpy(), ensemble_size=1,
+                               train_config=TrainConfig(epochs=3, warmup_epochs=1))
+    return model.save(folder / "model")
+
+
+def build_library(folder: Path, rows: int) -> Path:
+    from molgen.data import dataset_path
+
+    path = folder / f"moses_{rows}.csv.gz"
+    with gzip.open(dataset_path("moses_train"), "rt") as src, gzip.open(path, "wt") as dst:
+        for i, line in enumerate(src):
+            if i > rows:
+                break
+            dst.write(line)
+    return path
+
+
+def plain_loop(model: Path, library: Path, out: Path, shard_size: int) -> dict:
+    """The same stages in one process, one shard at a time, timed per stage."""
+    from molgen.distributed.library import find_files, plan_shards, read_shard, scan_file
+    from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
+    from molgen.distributed.workers import WriteShard
+
+    out.mkdir(parents=True)
+    (out / "shards").mkdir()
+    times = dict.fromkeys(["read", "prepare", "featurize", "predict", "score", "write"], 0.0)
+    t0 = time.perf_counter()
+    root, paths = find_files(library)
+    files = [scan_file(p, root, shard_size) for p in paths]
+    shards = plan_shards(files, shard_size)
+    stages = {"prepare": PrepareStage(model), "featurize": FeaturizeStage(), "predict": PredictStage(model, device="cpu"), "score": ScoreStage(model)}
+    writer = WriteShard(out, counts={s.index: s.count for s in shards}, smiles_col="SMILES", id_col=None, top_k=100)
+    start = time.perf_counter()
+    n = 0
+    for shard in shards:
+        t = time.perf_counter()
+        batch = read_shard(files[shard.file], shard, smiles_col="SMILES")
+        batch["_shard"] = np.full(shard.count, shard.index)
+        times["read"] += time.perf_counter() - t
+        for name, stage in stages.items():
+            t = time.perf_counter()
+            batch = stage(batch)
+            times[name] += time.perf_counter() - t
+        t = time.perf_counter()
+        writer(batch)
+        times["write"] += time.perf_counter() - t
+        n += shard.count
+    total = time.perf_counter() - start
+    return {"rows": n, "seconds": total, "mol_per_s": n / total, "setup_seconds": start - t0,
+            "per_stage_mol_per_s": {k: n / v for k, v in times.items() if v > 0}}
+
+
+RAY_RUN = """
+import json, sys, threading, time, psutil
+from molgen.distributed import ensure_ray, screen
+ensure_ray(num_cpus={workers})
+peak = {{}}
+stop = False
+def sample():
+    while not stop:
+        for p in psutil.process_iter(["pid", "cmdline"]):
+            try:
+                cmd = " ".join(p.info["cmdline"] or [])
+                if "ModelWorker" in cmd:
+                    peak[p.pid] = max(peak.get(p.pid, 0), p.memory_info().rss)
+            except psutil.Error:
+                pass
+        time.sleep(0.2)
+threading.Thread(target=sample, daemon=True).start()
+r = screen({model!r}, {library!r}, out_dir={out!r}, smiles_col="SMILES", top_k=100, shard_size={shard}, workers={workers}, progress=False)
+stop = True
+print(json.dumps({{"rows": r.summary["run"]["rows"], "seconds": r.summary["run"]["seconds"], "mol_per_s": r.summary["run"]["rows_per_second"],
+                  "total_seconds": r.summary["run"]["total_seconds"], "peak_rss_mb_per_model_worker": sorted(round(v / 2**20) for v in peak.values())}}))
+"""
+
+
+def ray_run(model: Path, library: Path, out: Path, shard_size: int, workers: int) -> dict:
+    code = RAY_RUN.format(model=str(model), library=str(library), out=str(out), shard=shard_size, workers=workers)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[20000], help="library sizes (first rows of MOSES train)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--shard-size", type=int, default=2000)
+    parser.add_argument("--no-plain", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        model = build_model(tmp)
+        report = {"command": " ".join(sys.argv), "machine": f"{platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}",
+                  "date": time.strftime("%Y-%m-%d %H:%M"), "runs": []}
+        for rows in args.rows:
+            library = build_library(tmp, rows)
+            if not args.no_plain:
+                report["runs"].append({"rows": rows, "engine": "plain loop", **plain_loop(model, library, tmp / f"plain{rows}", args.shard_size)})
+            for w in args.workers:
+                report["runs"].append({"rows": rows, "engine": f"ray {w} worker(s)", **ray_run(model, library, tmp / f"ray{rows}_{w}", args.shard_size, w)})
+            for run in report["runs"][-(len(args.workers) + (not args.no_plain)):]:
+                print(json.dumps(run), file=sys.stderr)
+        print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""``molgen screen``: screen a molecule library with a model on Ray (or in-process).
+
+``molgen screen --model MODEL_DIR --library FILE_OR_DIR --smiles-col COL [--id-col COL]
+[--scorer CONFIG] --top-k K --out OUT_DIR``
+"""
+
+import sys
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "screen",
+        help="screen a molecule library (file or folder, any size) with a model on Ray",
+        description="Predict and score every row of a library (.smi/.csv/.tsv, optionally gzipped, .parquet, or a "
+        "folder of them) with a model directory from 'molgen train'. OUT_DIR gets Parquet shards with every input "
+        "row (id, SMILES, state, error, predictions, uncertainty, score), top_k.parquet/top_k.csv and summary.json. "
+        "Running the same command again finishes only missing shards; an OUT_DIR written by another model, "
+        "library or settings is refused. Joins the Ray cluster in RAY_ADDRESS or --address, else starts a local one.",
+    )
+    parser.add_argument("--model", required=True, metavar="MODEL_DIR", help="model directory from 'molgen train'")
+    parser.add_argument("--library", required=True, metavar="FILE_OR_DIR", help="library file or folder of files")
+    parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES ('smiles' for .smi files)")
+    parser.add_argument("--id-col", metavar="COL", help="identifier column to carry into the results ('id' for .smi files)")
+    parser.add_argument("--scorer", metavar="CONFIG", help="scorer config (.toml/.yaml/.json); default: score = prediction")
+    parser.add_argument("--top-k", type=int, required=True, metavar="K", help="rows in the top-k table")
+    parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (created; resumable)")
+    parser.add_argument("--shard-size", type=int, default=8192, help="rows per shard (default: %(default)s)")
+    parser.add_argument("--workers", type=int, help="CPU workers (default: all CPUs of the cluster)")
+    parser.add_argument("--gpus", type=int, help="GPU model actors (default: every GPU; 0 forces CPU)")
+    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, else a local instance)")
+    parser.add_argument("--local", action="store_true", help="run in this process without Ray")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from molgen.cli import UserError
+    from molgen.distributed import screen
+    from molgen.predict import CheckpointError
+
+    for name in ("top_k", "shard_size", "workers", "gpus"):
+        value = getattr(args, name)
+        if value is not None and value < (0 if name == "gpus" else 1):
+            raise UserError(f"--{name.replace('_', '-')} must be >= {0 if name == 'gpus' else 1}, got {value}")
+    try:
+        result = screen(
+            args.model,
+            args.library,
+            out_dir=args.out,
+            smiles_col=args.smiles_col,
+            id_col=args.id_col,
+            scorer=args.scorer,
+            top_k=args.top_k,
+            shard_size=args.shard_size,
+            engine="local" if args.local else "ray",
+            workers=args.workers,
+            gpus=args.gpus,
+            address=args.address,
+            progress=not args.no_progress,
+        )
+    except CheckpointError as err:
+        raise UserError(str(err)) from None
+    except OSError as err:
+        raise UserError(f"{getattr(err, 'filename', None) or args.out}: {err.strerror or err}") from None
+    print(result.report(), file=sys.stderr)
+    return 0

@@ -1,0 +1,323 @@
+"""Data-parallel training of an efficacy model with Ray Train (TorchTrainer, DDP).
+
+The data are prepared as :func:`molgen.predict.fit_efficacy_model` prepares them
+(standardize, deduplicate, four-way split, scale, featurize); each ensemble member is one
+``TorchTrainer`` run with ``num_workers`` DDP workers (a GPU each when ``use_gpu``), and
+the members run in parallel. Every epoch rank 0 reports a checkpoint; a run that fails is
+restarted from its latest checkpoint up to ``max_failures`` times. The result is a normal
+model directory for :func:`molgen.load_model`.
+"""
+
+import dataclasses
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+CHECKPOINT_FILE = "state.pt"
+
+
+def train_loop(config: dict) -> None:
+    """The per-worker loop (Ray Train ``train_loop_per_worker``).
+
+    ``config`` holds ``model_config``/``train_config`` dicts, object refs ``train``/
+    ``valid`` to lists of graphs, and ``fail_after_epoch`` (a fault drill: raise once
+    after that epoch unless resuming from a checkpoint).
+    """
+    import ray
+    import ray.train
+    import ray.train.torch
+    import torch
+    from torch.utils.data.distributed import DistributedSampler
+    from torch_geometric.loader import DataLoader
+
+    from molgen.models import ModelConfig, build_model
+    from molgen.train import TrainConfig
+    from molgen.train.loop import compute_loss, evaluate_loss, lr_at
+
+    model_config = ModelConfig.from_dict(config["model_config"])
+    tc = TrainConfig.from_dict(config["train_config"])
+    train_graphs, val_graphs = ray.get(config["train"]), ray.get(config["valid"])
+    ctx = ray.train.get_context()
+    rank, world = ctx.get_world_rank(), ctx.get_world_size()
+    torch.manual_seed(tc.seed)
+    model = build_model(model_config)
+    device = ray.train.torch.get_device()
+    sampler = DistributedSampler(train_graphs, num_replicas=world, rank=rank, shuffle=True, seed=tc.seed, drop_last=False)
+    per_rank = math.ceil(len(train_graphs) / world)
+    loader = DataLoader(train_graphs, batch_size=tc.batch_size, sampler=sampler, drop_last=per_rank % tc.batch_size == 1 and per_rank > 1)
+    val_loader = DataLoader(val_graphs or train_graphs, batch_size=256)
+    optimizer = torch.optim.Adam(model.parameters(), lr=tc.init_lr, weight_decay=tc.weight_decay)
+    start, step, best, best_state, since_best = 0, 0, math.inf, None, 0
+    checkpoint = ray.train.get_checkpoint()
+    if checkpoint is not None:
+        with checkpoint.as_directory() as folder:
+            saved = torch.load(Path(folder) / CHECKPOINT_FILE, weights_only=True)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        start, step, best, since_best = int(saved["epoch"]) + 1, int(saved["step"]), float(saved["best"]), int(saved["since_best"])
+        best_state = saved["best_state"]
+    model = ray.train.torch.prepare_model(model)  # DDP (and the device)
+    core = model.module if hasattr(model, "module") else model
+    steps_per_epoch = max(len(loader), 1)
+    for epoch in range(start, tc.epochs):
+        if config.get("fail_after_epoch") is not None and checkpoint is None and epoch == config["fail_after_epoch"] + 1:
+            raise RuntimeError(f"fault drill: worker {rank} fails once at epoch {epoch}")
+        sampler.set_epoch(epoch)
+        model.train()
+        losses = []
+        for batch in loader:
+            batch = batch.to(device)
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(step, steps_per_epoch=steps_per_epoch, config=tc)
+            optimizer.zero_grad()
+            loss = compute_loss(model, batch, model_config.task, model_config.mean_variance)
+            loss.backward()
+            if tc.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
+            optimizer.step()
+            losses.append(loss.item())
+            step += 1
+        val = evaluate_loss(core, val_loader, model_config.task, model_config.mean_variance, device)
+        if val < best:
+            best, since_best = val, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in core.state_dict().items()}
+        else:
+            since_best += 1
+        metrics = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else math.nan, "val_loss": val, "best_val_loss": best}
+        with tempfile.TemporaryDirectory() as folder:
+            ckpt = None
+            if rank == 0:
+                state = {
+                    "model": core.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "epoch": epoch,
+                    "step": step,
+                    "best": best,
+                    "since_best": since_best,
+                    "best_state": best_state,
+                }
+                torch.save(state, Path(folder) / CHECKPOINT_FILE)
+                ckpt = ray.train.Checkpoint.from_directory(folder)
+            ray.train.report(metrics, checkpoint=ckpt)
+        if since_best >= tc.patience:
+            break
+
+
+@dataclasses.dataclass
+class TrainingData:
+    """Molecules prepared as :func:`molgen.predict.fit_efficacy_model` prepares them."""
+
+    config: object
+    names: list
+    std_smiles: list
+    y: np.ndarray
+    scaler: object
+    batch: object
+    train: np.ndarray
+    valid: np.ndarray
+    calib: np.ndarray
+    test: np.ndarray
+    counts: dict
+    info: dict
+
+    def graphs(self, idx) -> list:
+        return [self.batch.graphs[i] for i in idx if self.batch.graphs[i] is not None]
+
+    def finish(self, members: list, *, coverage_target: float, ensemble_size: int):
+        """An :class:`~molgen.predict.EfficacyModel` of trained members: calibrated, with test metrics."""
+        from molgen.metrics import ConformalCalibrator
+        from molgen.predict import EfficacyModel
+        from molgen.predict.domain import domain_fingerprints
+        from molgen.predict.fit import _test_metrics
+
+        model = EfficacyModel(
+            members=members,
+            model_config=self.config,
+            target_names=self.names,
+            scaler=self.scaler,
+            fingerprints=domain_fingerprints([self.std_smiles[i] for i in np.concatenate([self.train, self.valid])]),
+            standardizer=self.info.pop("_standardizer"),
+            max_heavy_atoms=self.info.pop("_max_heavy_atoms"),
+        )
+        ok = np.array([g is not None for g in self.batch.graphs])
+        calib, test = self.calib[ok[self.calib]], self.test[ok[self.test]]
+        if self.config.task == "regression" and len(calib):
+            mu, sigma = model.predict_graphs(self.graphs(calib))
+            use_sigma = ensemble_size > 1 or self.config.mean_variance
+            model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(self.y[calib], mu, sigma if use_sigma else None)
+        model.metrics = _test_metrics(model, self.graphs(test), self.y[test], self.names) if len(test) else {}
+        model.metrics["counts"] = {**self.counts, "calibration": len(calib), "test": len(test), "featurization_failed": int((~ok).sum())}
+        model.info = {**self.info, "ensemble_size": ensemble_size, "coverage_target": coverage_target}
+        return model
+
+
+def prepare_training_data(smiles, targets, *, target_names=None, task="regression", split_method="scaffold", sizes=(0.7, 0.1, 0.1, 0.1),
+                          model_options=None, train_config=None, standardizer=None, max_heavy_atoms=200) -> TrainingData:
+    """Clean, deduplicate, split, scale and featurize, exactly as ``fit_efficacy_model`` does."""
+    import pandas as pd
+    import torch
+
+    from molgen.chem import Standardizer
+    from molgen.data import MoleculeTable
+    from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
+    from molgen.models import ModelConfig
+    from molgen.predict.efficacy import TASKS
+    from molgen.predict.fit import _four_way_split, _targets_frame
+    from molgen.train import IdentityScaler, TargetScaler, TrainConfig
+
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
+    train_config = train_config or TrainConfig()
+    standardizer = standardizer or Standardizer()
+    smiles = list(smiles)
+    frame = _targets_frame(targets, target_names)
+    if len(frame) != len(smiles):
+        raise ValueError(f"{len(smiles)} SMILES but {len(frame)} target rows")
+    names = [str(c) for c in frame.columns]
+    table = MoleculeTable.from_frame(pd.concat([pd.DataFrame({"__smiles": smiles}), frame], axis=1), "__smiles", names,
+                                     standardizer=standardizer, max_heavy_atoms=max_heavy_atoms)
+    unique, _ = table.deduplicate("mean")
+    unique = unique.dropna(subset=names, how="all").reset_index(drop=True)
+    if len(unique) < 10:
+        raise ValueError(f"only {len(unique)} valid, labelled molecules; need at least 10 to train")
+    std_smiles = unique["smiles_std"].tolist()
+    y = unique[names].to_numpy(dtype=np.float64)
+    n_classes = int(np.nanmax(y)) + 1 if task == "multiclass" else None
+    train, valid, calib, test = _four_way_split(std_smiles, split_method, sizes, train_config.seed)
+    batch = graphs_from_smiles(std_smiles, max_heavy_atoms=None)
+    scaler = (TargetScaler() if task == "regression" else IdentityScaler()).fit(y[train])
+    for graph, row in zip(batch.graphs, scaler.transform(y)):
+        if graph is not None:
+            graph.y = torch.tensor(row, dtype=torch.float32).view(1, -1)
+    options = {"task": task, "n_tasks": len(names), "n_classes": n_classes, **(model_options or {})}
+    config = ModelConfig(atom_dim=ATOM_FDIM, bond_dim=BOND_FDIM, **options)
+    counts = {"rows": table.n_rows, "invalid": int(table.counts()["invalid"]), "duplicates_merged": int(table.counts()["duplicates"]),
+              "train": len(train), "valid": len(valid)}
+    info = {"split_method": split_method, "sizes": list(sizes), "train_config": train_config.to_dict(),
+            "_standardizer": standardizer, "_max_heavy_atoms": max_heavy_atoms}
+    return TrainingData(config, names, std_smiles, y, scaler, batch, train, valid, calib, test, counts, info)
+
+
+def best_state_dict(checkpoint) -> dict:
+    """The best-validation weights stored in a checkpoint of :func:`train_loop`."""
+    import torch
+
+    with checkpoint.as_directory() as folder:
+        return torch.load(Path(folder) / CHECKPOINT_FILE, weights_only=True)["best_state"]
+
+
+def fit_distributed(
+    smiles,
+    targets,
+    *,
+    out,
+    target_names=None,
+    task: str = "regression",
+    ensemble_size: int = 3,
+    num_workers: int = 2,
+    use_gpu: bool | None = None,
+    model_options: dict | None = None,
+    train_config=None,
+    split_method: str = "scaffold",
+    sizes=(0.7, 0.1, 0.1, 0.1),
+    coverage_target: float = 0.9,
+    storage_path=None,
+    max_failures: int = 2,
+    fail_after_epoch: int | None = None,
+    address: str | None = None,
+):
+    """Train an efficacy model with Ray Train and save it as a molgen model directory.
+
+    Parameters
+    ----------
+    smiles, targets, target_names, task, model_options, split_method, sizes, coverage_target
+        As for :func:`molgen.predict.fit_efficacy_model`.
+    out : path
+        Model directory to write.
+    ensemble_size : int
+        Members, each trained by its own ``TorchTrainer`` run; the runs go in parallel.
+    num_workers : int
+        DDP workers per member.
+    use_gpu : bool, optional
+        A GPU per worker (default: when the cluster has GPUs).
+    train_config : molgen.train.TrainConfig
+    storage_path : path, optional
+        Where Ray Train keeps checkpoints (default: a folder ``ray_train`` beside ``out``).
+    max_failures : int
+        Restarts from the latest checkpoint after a worker failure (Ray Train
+        ``FailureConfig``).
+    fail_after_epoch : int, optional
+        Fault drill: each member fails once after this epoch, then resumes.
+
+    Returns
+    -------
+    molgen.predict.EfficacyModel
+        The saved model (also at ``out``), with ``info["ray_train"]`` recording the runs.
+
+    Raises
+    ------
+    ValueError
+        As :func:`~molgen.predict.fit_efficacy_model`; a member that still fails after
+        ``max_failures`` restarts raises Ray's ``TrainingFailedError``.
+    """
+    import ray
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    from molgen.distributed.runtime import ensure_ray
+    from molgen.models import build_model
+    from molgen.train import TrainConfig
+
+    ensure_ray(address)
+    train_config = train_config or TrainConfig()
+    data = prepare_training_data(
+        smiles, targets, target_names=target_names, task=task, split_method=split_method, sizes=sizes,
+        model_options=model_options, train_config=train_config,
+    )
+    if use_gpu is None:
+        use_gpu = ray.cluster_resources().get("GPU", 0) >= num_workers
+    out = Path(out).expanduser().resolve()
+    storage = Path(storage_path).expanduser().resolve() if storage_path else out.parent / "ray_train"
+    train_ref, valid_ref = ray.put(data.graphs(data.train)), ray.put(data.graphs(data.valid))
+
+    def member_trainer(i: int) -> TorchTrainer:
+        member_tc = dataclasses.replace(train_config, seed=train_config.seed + i, device="auto")
+        return TorchTrainer(
+            train_loop,
+            train_loop_config={
+                "model_config": data.config.to_dict(),
+                "train_config": member_tc.to_dict(),
+                "train": train_ref,
+                "valid": valid_ref,
+                "fail_after_epoch": fail_after_epoch,
+            },
+            scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=bool(use_gpu)),
+            run_config=RunConfig(
+                name=f"{out.name}-member{i}",
+                storage_path=str(storage),
+                failure_config=FailureConfig(max_failures=max_failures),
+                checkpoint_config=CheckpointConfig(num_to_keep=2),
+            ),
+        )
+
+    @ray.remote(num_cpus=0)
+    def fit_member(i: int):
+        result = member_trainer(i).fit()
+        return best_state_dict(result.checkpoint), dict(result.metrics), str(result.path)
+
+    results = ray.get([fit_member.remote(i) for i in range(ensemble_size)])
+    members = []
+    for state, _, _ in results:
+        model = build_model(data.config)
+        model.load_state_dict(state)
+        members.append(model.eval())
+    model = data.finish(members, coverage_target=coverage_target, ensemble_size=ensemble_size)
+    model.info["ray_train"] = {
+        "num_workers": num_workers,
+        "use_gpu": bool(use_gpu),
+        "runs": [{"path": path, "final_metrics": metrics} for _, metrics, path in results],
+    }
+    model.save(out)
+    return model
