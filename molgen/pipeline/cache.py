@@ -43,6 +43,12 @@ class StageCache:
     def path(self, name: str, key: str) -> Path:
         return self.root / f"{name}-{key}"
 
+    def remove_unfinished(self) -> None:
+        """Delete temporary folders that a killed run left behind."""
+        if self.root.is_dir():
+            for path in self.root.glob(".*.tmp"):
+                shutil.rmtree(path, ignore_errors=True)
+
     def run(self, name: str, config: dict, upstream: tuple[str, ...], fn: Callable[[Path], dict]) -> StageResult:
         """Return the cached stage, or run ``fn(folder)`` and cache what it writes there.
 

@@ -94,11 +94,13 @@ def candidate_cards(table: pd.DataFrame, components: Sequence[str], target: str)
             interval = f" [{fmt(row['lower'], 2)}, {fmt(row['upper'], 2)}]"
         parts.append(f"<div>predicted {esc(target)} {fmt(row.get('prediction'), 2)}{interval}</div>")
         parts.append("<div>" + ", ".join(f"{esc(c)} {fmt(row.get(c), 2)}" for c in components) + "</div>")
+        novel = "novel" if row.get("novel", False) else "in the training data"
+        parts.append(f"<div>{novel}; max similarity to training set {fmt(row.get('train_similarity'), 2)}</div>")
         parts.append(
-            f"<div>novelty {fmt(row.get('novelty'), 2)}; nearest known active {fmt(row.get('nearest_similarity'), 2)}"
-            f" (measured {fmt(row.get('nearest_value'), 2)})</div>"
+            f"<div>nearest known active {fmt(row.get('nearest_active_similarity'), 2)} similar"
+            f" (measured {esc(target)} {fmt(row.get('nearest_active_activity'), 2)})</div>"
         )
-        alerts = row.get("alerts_found") or "none"
+        alerts = row.get("alerts") or "none"
         parts.append(f"<div>alerts: {esc(alerts)}</div>")
         parts.append(f'<div class="smiles">{esc(row["smiles"])}</div>')
         cards.append('<div class="card">' + "".join(parts) + "</div>")

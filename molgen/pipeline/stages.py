@@ -102,3 +102,101 @@ def build_scorer(config: RunConfig, model_dir: Path):
         return model
 
     return Scorer.from_config(config.scorer, model_loader=loader), model
+
+
+def bound_scorer_config(config: RunConfig, model_dir: Path) -> dict:
+    """The scorer section with ``@efficacy`` replaced by the model folder's absolute path."""
+    import copy
+
+    scorer = copy.deepcopy(config.scorer)
+    for objective in scorer.get("objectives", []):
+        if objective.get("model") == EFFICACY_REF:
+            objective["model"] = str(Path(model_dir).resolve())
+    return scorer
+
+
+# ----------------------------------------------------------------------------- screen
+
+
+def library_path(spec: str) -> Path:
+    """A built-in data set name or a file/folder path."""
+    from molgen.data import list_datasets
+    from molgen.data.datasets import dataset_path
+
+    if spec in list_datasets():
+        return dataset_path(spec)
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"screening library {spec!r} is neither a built-in data set nor an existing file or folder")
+    return path
+
+
+def screen_stage(config: RunConfig, model_dir: Path, candidates: Path, out: Path) -> dict:
+    """Screen the generated candidates and the library with Ray; one output folder each."""
+    from molgen.distributed import screen
+
+    section = config.screen
+    scorer = bound_scorer_config(config, model_dir)
+    library = library_path(section.library)
+    smiles_col = "smiles" if library.suffix == ".smi" else section.smiles_col
+    common = dict(scorer=scorer, top_k=section.top_k, workers=section.workers, progress=True)
+    lib = screen(model_dir, library, out_dir=out / "library", smiles_col=smiles_col, id_col=section.id_col, **common)
+    cand = screen(model_dir, candidates, out_dir=out / "candidates", smiles_col="smiles", **common)
+    return {"library": _clean(lib.summary), "candidates": _clean(cand.summary), "library_path": str(library)}
+
+
+# ----------------------------------------------------------------------------- generate
+
+
+def generate_stage(config: RunConfig, data_dir: Path, model_dir: Path, out: Path) -> dict:
+    """Optimize toward the run's scorer; write ``history.parquet``, ``candidates.*``, ``generation.json``."""
+    from molgen.generate.optimize import GraphGA, Reinvent, candidate_table
+
+    section, seed = config.generate, config.run.seed
+    scorer, model = build_scorer(config, model_dir)
+    data, target = read_data(data_dir)
+    if section.method == "rl":
+        from molgen.generate import load_prior
+
+        optimizer = Reinvent(load_prior(section.prior), batch_size=section.batch_size, seed=seed)
+    else:
+        optimizer = GraphGA(data["smiles"].tolist(), seed=seed)
+    result = optimizer.run(scorer, section.budget, checkpoint_dir=out / "checkpoint", progress=True)
+    result.history.to_parquet(out / "history.parquet", index=False)
+    actives = data.rename(columns={target: "activity"})
+    table = candidate_table(
+        result, model=model, training_smiles=data["smiles"].tolist(), actives=actives, activity_col="activity", top_n=section.keep
+    )  # fmt: skip
+    table.to_parquet(out / "candidates.parquet", index=False)
+    table.to_csv(out / "candidates.csv", index=False)
+    metrics = generation_metrics(result.history["smiles"].tolist(), data["smiles"].tolist())
+    _write_json(out / "generation.json", _clean({"method": result.method, "scorer_calls": int(len(result.history)), **metrics}))
+    return {"candidates": int(len(table)), "scorer_calls": int(len(result.history)), **_clean(metrics)}
+
+
+def generation_metrics(generated: list[str], reference: list[str]) -> dict:
+    """Validity, uniqueness, novelty vs the efficacy data and IntDiv of everything generated."""
+    from molgen.generate.metrics import (
+        canonical_smiles,
+        fraction_unique,
+        fraction_valid,
+        internal_diversity,
+        morgan_bits,
+        novelty,
+    )
+    from molgen.utils.quiet import rdkit_quiet
+
+    with rdkit_quiet():
+        canonical = [c for c in (canonical_smiles(s) for s in generated) if c is not None]
+        known = {c for c in (canonical_smiles(s) for s in reference) if c is not None}
+        unique = list(dict.fromkeys(canonical))
+        from rdkit import Chem
+
+        bits = np.array([morgan_bits(Chem.MolFromSmiles(s)) for s in unique]) if unique else np.zeros((0, 1024), np.uint8)
+    return {
+        "generated": len(generated),
+        "validity": fraction_valid(generated) if generated else None,
+        "uniqueness": fraction_unique(canonical) if canonical else None,
+        "novelty_vs_data": novelty(canonical, known) if canonical else None,
+        "int_div1": internal_diversity(bits, p=1) if len(unique) > 1 else None,
+    }
