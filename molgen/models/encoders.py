@@ -138,11 +138,13 @@ class DMPNNEncoder(nn.Module):
         """
         src, dst = edge_index
         rev = self.reverse_edges(edge_index)
-        h0 = self.W_i(torch.cat([x[src], edge_attr], dim=1))
+        # index_select, not x[src]: the backward of advanced indexing accumulates with
+        # atomic adds on multi-threaded CPUs, which makes seeded runs differ in the last bits.
+        h0 = self.W_i(torch.cat([x.index_select(0, src), edge_attr], dim=1))
         h = torch.relu(h0)
         for _ in range(1, self.depth):
             incoming = h.new_zeros(x.size(0), h.size(1)).index_add_(0, dst, h)
-            message = incoming[src] - h[rev]
+            message = incoming.index_select(0, src) - h.index_select(0, rev)
             h = self.dropout(torch.relu(h0 + self.W_h(message)))
         return h
 
