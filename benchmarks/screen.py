@@ -1,12 +1,15 @@
 """Virtual screening throughput: plain single-process loop vs Ray with 1 and 2 workers, per stage.
 
-    nice -n 10 .venv/bin/python benchmarks/screen.py --rows 20000 --workers 1 2
+    nice -n 5 .venv/bin/python benchmarks/screen.py --rows 6000 --workers 1 2
+    nice -n 5 .venv/bin/python benchmarks/screen.py --rows 10000 40000 160000 --workers 2 --no-plain --hidden 64
 
 Library: the first --rows molecules of the MOSES training set (molsets wheel), written as a
-gzipped CSV slice. Model: a real efficacy model trained here on CHEMBL2321810 (default
-architecture, one member, a few epochs: prediction cost does not depend on its accuracy).
-Reports molecules/second end to end and per stage, and the peak resident memory of each
-Ray model worker (sampled every 0.2 s). Prints one JSON document.
+gzipped CSV slice. Model: a real efficacy model trained here on CHEMBL2321810 (one member, a
+few epochs: prediction cost does not depend on its accuracy; ``--hidden`` sets its width,
+300 = the default architecture). Reports molecules/second end to end, per stage (rows per
+worker-second, from the run's summary), and the peak resident memory of each Ray model
+worker, of the other Ray workers and of the driver (sampled every 0.2 s). Each run prints
+one JSON line on stderr; the whole report is one JSON document on stdout.
 """
 
 import argparse
@@ -23,14 +26,14 @@ from pathlib import Path
 import numpy as np
 
 
-def build_model(folder: Path) -> Path:
+def build_model(folder: Path, hidden: int) -> Path:
     from molgen.data import load_dataset
     from molgen.predict import fit_efficacy_model
     from molgen.train import TrainConfig
 
     data = load_dataset("chembl2321810").frame
     model = fit_efficacy_model(data["smiles"].tolist(), data["pIC50"].to_numpy(), ensemble_size=1,
-                               train_config=TrainConfig(epochs=3, warmup_epochs=1))
+                               model_options={"hidden": hidden, "ffn_hidden": hidden}, train_config=TrainConfig(epochs=3, warmup_epochs=1))
     return model.save(folder / "model")
 
 
@@ -82,26 +85,34 @@ def plain_loop(model: Path, library: Path, out: Path, shard_size: int) -> dict:
 
 
 RAY_RUN = """
-import json, sys, threading, time, psutil
+import json, os, sys, threading, time, psutil
 from molgen.distributed import ensure_ray, screen
 ensure_ray(num_cpus={workers})
-peak = {{}}
+model_peak, other_peak, driver_peak = {{}}, {{}}, [0]
 stop = False
+me = psutil.Process()
 def sample():
     while not stop:
-        for p in psutil.process_iter(["pid", "cmdline"]):
+        driver_peak[0] = max(driver_peak[0], me.memory_info().rss)
+        for p in me.children(recursive=True):  # this run's Ray instance only
             try:
-                cmd = " ".join(p.info["cmdline"] or [])
-                if "ModelWorker" in cmd:
-                    peak[p.pid] = max(peak.get(p.pid, 0), p.memory_info().rss)
+                cmd = " ".join(p.cmdline())
+                if not cmd.startswith("ray::"):
+                    continue
+                peak = model_peak if "ModelWorker" in cmd else other_peak
+                peak[p.pid] = max(peak.get(p.pid, 0), p.memory_info().rss)
             except psutil.Error:
                 pass
         time.sleep(0.2)
 threading.Thread(target=sample, daemon=True).start()
 r = screen({model!r}, {library!r}, out_dir={out!r}, smiles_col="SMILES", top_k=100, shard_size={shard}, workers={workers}, progress=False)
 stop = True
-print(json.dumps({{"rows": r.summary["run"]["rows"], "seconds": r.summary["run"]["seconds"], "mol_per_s": r.summary["run"]["rows_per_second"],
-                  "total_seconds": r.summary["run"]["total_seconds"], "peak_rss_mb_per_model_worker": sorted(round(v / 2**20) for v in peak.values())}}))
+run = r.summary["run"]
+mb = lambda d: sorted(round(v / 2**20) for v in d.values())
+print(json.dumps({{"rows": run["rows"], "seconds": run["seconds"], "mol_per_s": run["rows_per_second"], "total_seconds": run["total_seconds"],
+                  "per_stage_mol_per_worker_s": run["stage_rows_per_second"],
+                  "peak_rss_mb_model_workers": mb(model_peak), "peak_rss_mb_other_ray_workers": mb(other_peak),
+                  "peak_rss_mb_driver": round(driver_peak[0] / 2**20)}}))
 """
 
 
@@ -118,13 +129,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[20000], help="library sizes (first rows of MOSES train)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--shard-size", type=int, default=2000)
-    parser.add_argument("--no-plain", action="store_true")
+    parser.add_argument("--no-plain", action="store_true", help="skip the plain single-process loop")
+    parser.add_argument("--hidden", type=int, default=300, help="model width (default: %(default)s, the default architecture)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model = build_model(tmp)
+        model = build_model(tmp, args.hidden)
         report = {"command": " ".join(sys.argv), "machine": f"{platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}",
-                  "date": time.strftime("%Y-%m-%d %H:%M"), "runs": []}
+                  "date": time.strftime("%Y-%m-%d %H:%M"), "load_average": __import__("os").getloadavg(), "runs": []}
         for rows in args.rows:
             library = build_library(tmp, rows)
             if not args.no_plain:

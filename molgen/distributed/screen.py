@@ -47,6 +47,11 @@ class ScreenResult:
             f"screened {s['rows']} rows in {s['shards']} shards ({states})",
             f"this run: {s['run']['rows']} rows in {s['run']['seconds']:.1f} s ({s['run']['rows_per_second']:.0f} mol/s); "
             f"{s['run']['shards_skipped']} shards already done",
+        ]
+        stages = s["run"].get("stage_rows_per_second") or {}
+        if stages:
+            lines.append("per stage (mol per worker-second): " + ", ".join(f"{k} {v:,.0f}" for k, v in stages.items()))
+        lines += [
             f"best score {s['best_score']:.4g}; top {len(self.top)} -> {self.out_dir / out_mod.TOP_PARQUET}" if len(self.top) else "no row could be scored",
             f"all rows -> {self.out_dir / out_mod.SHARDS}/part-*.parquet; summary -> {self.out_dir / out_mod.SUMMARY}",
         ]
@@ -337,25 +342,38 @@ def _write_fn(batch, *, out_dir, counts, top_k, smiles_col, id_col):
 
 
 def _merge_top(out: Path, shards: list[Shard], stats: dict, files: list[LibraryFile], top_k: int) -> pd.DataFrame:
+    """The best ``top_k`` rows over all shards (score, then file and row order).
+
+    Memory stays O(``top_k``) whatever the number of shards: each shard's best rows are
+    merged into a running list that is cut back to ``top_k``, and dropped from ``stats``.
+    Column types follow the shards' Parquet schema.
+    """
+    import pyarrow.parquet as pq
+    import pyarrow.types as pt
+
     order = {f.name: i for i, f in enumerate(files)}
-    rows = []
+
+    def key(r):
+        return (-float(r["score"]), order[r["file"]], int(r["row"]))
+
+    best: list = []
     for s in shards:
         st = stats[s.index]
         if st["top_k"] >= top_k:
-            rows += st["top"][:top_k]
+            rows = st["top"][:top_k]
         else:  # an earlier run kept fewer rows per shard: read the shard again
-            data_path, _ = out_mod.shard_paths(out, s.name)
-            frame = pd.read_parquet(data_path)
+            frame = pd.read_parquet(out_mod.shard_paths(out, s.name)[0])
             frame = frame[frame["score"].notna()].sort_values(["score", "row"], ascending=[False, True], kind="mergesort")
-            rows += frame.head(top_k).to_dict("records")
-    if not rows:
-        columns = list(pd.read_parquet(out_mod.shard_paths(out, shards[0].name)[0]).columns)
-        return pd.DataFrame(columns=["rank", *columns])
-    top = pd.DataFrame(rows)
-    top["score"] = top["score"].astype(float)
-    top["_file"] = top["file"].map(order)
-    top = top.sort_values(["score", "_file", "row"], ascending=[False, True, True], kind="mergesort").head(top_k)
-    top = top.drop(columns="_file").reset_index(drop=True)
+            rows = frame.head(top_k).to_dict("records")
+        st.pop("top", None)
+        best = sorted(best + rows, key=key)[:top_k]
+    schema = pq.read_schema(out_mod.shard_paths(out, shards[0].name)[0])
+    top = pd.DataFrame(best, columns=schema.names)
+    for field in schema:
+        if pt.is_floating(field.type):
+            top[field.name] = top[field.name].astype(float)
+        elif pt.is_integer(field.type):
+            top[field.name] = top[field.name].astype(np.int64)
     top.insert(0, "rank", np.arange(1, len(top) + 1))
     return top
 
@@ -366,6 +384,10 @@ def _summary(manifest, shards, stats, pending, run_seconds, total_seconds, engin
         for k, v in stats[s.index]["states"].items():
             states[k] = states.get(k, 0) + v
     run_rows = sum(s.count for s in pending)
+    stage_seconds: dict = {}
+    for s in pending:
+        for k, v in stats[s.index].get("seconds", {}).items():
+            stage_seconds[k] = stage_seconds.get(k, 0.0) + v
     return {
         "rows": int(sum(s.count for s in shards)),
         "shards": len(shards),
@@ -381,6 +403,9 @@ def _summary(manifest, shards, stats, pending, run_seconds, total_seconds, engin
             "seconds": run_seconds,
             "rows_per_second": run_rows / run_seconds if run_seconds > 0 and run_rows else 0.0,
             "total_seconds": total_seconds,
+            # worker-seconds spent in each stage over this run's shards, and rows per worker-second
+            "stage_seconds": stage_seconds,
+            "stage_rows_per_second": {k: run_rows / v for k, v in stage_seconds.items() if v > 0},
         },
         "model": manifest["model"],
         "library": {k: manifest["library"][k] for k in ("root", "files", "rows")},

@@ -169,61 +169,27 @@ class PredictStage:
         for member in self.model.members:
             member.to(self.device)
         self.batch_size = batch_size
-        self.columns = prediction_columns(self.model)
+        self.columns = self.model.prediction_columns
 
     def __call__(self, batch: dict) -> dict:
-        import torch
-
-        from molgen.metrics import max_tanimoto
-        from molgen.train.ensemble import ensemble_predict
-
         out = {k: v for k, v in _copy(batch).items() if k not in ARRAY_COLUMNS}
         n = len(out["smiles"])
-        model = self.model
-        t = len(model.target_names)
-        mean, sigma, similarity = np.full((n, t), np.nan), np.full((n, t), np.nan), np.full(n, np.nan)
         ok = np.flatnonzero(out["state"] == VALID)
-        if len(ok):
-            graphs = graphs_from_arrays(batch["_x"][ok], batch["_edge_index"][ok], batch["_edge_attr"][ok])
-            parts_mu, parts_sd = [], []
-            with torch.inference_mode():
-                for s in range(0, len(graphs), self.batch_size):
-                    mu, sd = model.predict_graphs(graphs[s : s + self.batch_size])
-                    parts_mu.append(mu), parts_sd.append(sd)
-            mu, sd = np.concatenate(parts_mu), np.concatenate(parts_sd)
-            if model.task == "multiclass":
-                cls = mu.argmax(-1)
-                sd = np.take_along_axis(sd, cls[..., None], -1)[..., 0]
-                mu = cls.astype(np.float64)
-            mean[ok], sigma[ok] = mu, sd
-            fps = np.stack([np.frombuffer(b, dtype=np.uint8) for b in batch["_fp"][ok]])
-            similarity[ok] = max_tanimoto(fps, model.fingerprints, packed=True)
-        single = t == 1
-        for k, name in enumerate(model.target_names):
-            suffix = "" if single else f"_{name}"
-            out[f"prediction{suffix}"] = mean[:, k]
-            out[f"uncertainty{suffix}"] = sigma[:, k]
-            if model.calibrator is not None:
-                lower, upper = np.full(n, np.nan), np.full(n, np.nan)
-                if len(ok):
-                    q = np.atleast_1d(model.calibrator.quantile_)[k]
-                    half = q * sigma[ok, k] if model.calibrator.normalized_ else np.full(len(ok), q)
-                    lower[ok], upper[ok] = mean[ok, k] - half, mean[ok, k] + half
-                out[f"lower{suffix}"], out[f"upper{suffix}"] = lower, upper
-        out["ad_similarity"] = similarity
+        columns = {c: np.full(n, np.nan) for c in self.columns}
+        for s in range(0, len(ok), self.batch_size):
+            rows = ok[s : s + self.batch_size]
+            graphs = graphs_from_arrays(batch["_x"][rows], batch["_edge_index"][rows], batch["_edge_attr"][rows])
+            fps = np.stack([np.frombuffer(b, dtype=np.uint8) for b in batch["_fp"][rows]])
+            part = self.model.predict_featurized(graphs, fps)
+            for c in self.columns:
+                columns[c][rows] = part[c]
+        out.update(columns)
         return out
 
 
 def prediction_columns(model) -> list[str]:
-    """The columns :class:`PredictStage` adds for ``model``."""
-    cols = []
-    single = len(model.target_names) == 1
-    for name in model.target_names:
-        suffix = "" if single else f"_{name}"
-        cols += [f"prediction{suffix}", f"uncertainty{suffix}"]
-        if model.calibrator is not None:
-            cols += [f"lower{suffix}", f"upper{suffix}"]
-    return cols + ["ad_similarity"]
+    """The columns :class:`PredictStage` adds for ``model`` (:attr:`EfficacyModel.prediction_columns`)."""
+    return model.prediction_columns
 
 
 class _BatchPredictions:

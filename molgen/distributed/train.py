@@ -1,7 +1,9 @@
 """Data-parallel training of an efficacy model with Ray Train (TorchTrainer, DDP).
 
-The data are prepared as :func:`molgen.predict.fit_efficacy_model` prepares them
-(standardize, deduplicate, four-way split, scale, featurize); each ensemble member is one
+The data are prepared by :func:`molgen.predict.prepare_training_data`, as for
+:func:`molgen.predict.fit_efficacy_model` (standardize, deduplicate, four-way split, scale,
+featurize), and the trained members are assembled into a calibrated, evaluated model by
+:func:`molgen.predict.assemble_efficacy_model`; each ensemble member is one
 ``TorchTrainer`` run with ``num_workers`` DDP workers (a GPU each when ``use_gpu``), and
 the members run in parallel. Every epoch rank 0 reports a checkpoint; a run that fails is
 restarted from its latest checkpoint up to ``max_failures`` times. The result is a normal
@@ -105,101 +107,6 @@ def train_loop(config: dict) -> None:
             break
 
 
-@dataclasses.dataclass
-class TrainingData:
-    """Molecules prepared as :func:`molgen.predict.fit_efficacy_model` prepares them."""
-
-    config: object
-    names: list
-    std_smiles: list
-    y: np.ndarray
-    scaler: object
-    batch: object
-    train: np.ndarray
-    valid: np.ndarray
-    calib: np.ndarray
-    test: np.ndarray
-    counts: dict
-    info: dict
-
-    def graphs(self, idx) -> list:
-        return [self.batch.graphs[i] for i in idx if self.batch.graphs[i] is not None]
-
-    def finish(self, members: list, *, coverage_target: float, ensemble_size: int):
-        """An :class:`~molgen.predict.EfficacyModel` of trained members: calibrated, with test metrics."""
-        from molgen.metrics import ConformalCalibrator
-        from molgen.predict import EfficacyModel
-        from molgen.predict.domain import domain_fingerprints
-        from molgen.predict.fit import _test_metrics
-
-        model = EfficacyModel(
-            members=members,
-            model_config=self.config,
-            target_names=self.names,
-            scaler=self.scaler,
-            fingerprints=domain_fingerprints([self.std_smiles[i] for i in np.concatenate([self.train, self.valid])]),
-            standardizer=self.info.pop("_standardizer"),
-            max_heavy_atoms=self.info.pop("_max_heavy_atoms"),
-        )
-        ok = np.array([g is not None for g in self.batch.graphs])
-        calib, test = self.calib[ok[self.calib]], self.test[ok[self.test]]
-        if self.config.task == "regression" and len(calib):
-            mu, sigma = model.predict_graphs(self.graphs(calib))
-            use_sigma = ensemble_size > 1 or self.config.mean_variance
-            model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(self.y[calib], mu, sigma if use_sigma else None)
-        model.metrics = _test_metrics(model, self.graphs(test), self.y[test], self.names) if len(test) else {}
-        model.metrics["counts"] = {**self.counts, "calibration": len(calib), "test": len(test), "featurization_failed": int((~ok).sum())}
-        model.info = {**self.info, "ensemble_size": ensemble_size, "coverage_target": coverage_target}
-        return model
-
-
-def prepare_training_data(smiles, targets, *, target_names=None, task="regression", split_method="scaffold", sizes=(0.7, 0.1, 0.1, 0.1),
-                          model_options=None, train_config=None, standardizer=None, max_heavy_atoms=200) -> TrainingData:
-    """Clean, deduplicate, split, scale and featurize, exactly as ``fit_efficacy_model`` does."""
-    import pandas as pd
-    import torch
-
-    from molgen.chem import Standardizer
-    from molgen.data import MoleculeTable
-    from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
-    from molgen.models import ModelConfig
-    from molgen.predict.efficacy import TASKS
-    from molgen.predict.fit import _four_way_split, _targets_frame
-    from molgen.train import IdentityScaler, TargetScaler, TrainConfig
-
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    train_config = train_config or TrainConfig()
-    standardizer = standardizer or Standardizer()
-    smiles = list(smiles)
-    frame = _targets_frame(targets, target_names)
-    if len(frame) != len(smiles):
-        raise ValueError(f"{len(smiles)} SMILES but {len(frame)} target rows")
-    names = [str(c) for c in frame.columns]
-    table = MoleculeTable.from_frame(pd.concat([pd.DataFrame({"__smiles": smiles}), frame], axis=1), "__smiles", names,
-                                     standardizer=standardizer, max_heavy_atoms=max_heavy_atoms)
-    unique, _ = table.deduplicate("mean")
-    unique = unique.dropna(subset=names, how="all").reset_index(drop=True)
-    if len(unique) < 10:
-        raise ValueError(f"only {len(unique)} valid, labelled molecules; need at least 10 to train")
-    std_smiles = unique["smiles_std"].tolist()
-    y = unique[names].to_numpy(dtype=np.float64)
-    n_classes = int(np.nanmax(y)) + 1 if task == "multiclass" else None
-    train, valid, calib, test = _four_way_split(std_smiles, split_method, sizes, train_config.seed)
-    batch = graphs_from_smiles(std_smiles, max_heavy_atoms=None)
-    scaler = (TargetScaler() if task == "regression" else IdentityScaler()).fit(y[train])
-    for graph, row in zip(batch.graphs, scaler.transform(y)):
-        if graph is not None:
-            graph.y = torch.tensor(row, dtype=torch.float32).view(1, -1)
-    options = {"task": task, "n_tasks": len(names), "n_classes": n_classes, **(model_options or {})}
-    config = ModelConfig(atom_dim=ATOM_FDIM, bond_dim=BOND_FDIM, **options)
-    counts = {"rows": table.n_rows, "invalid": int(table.counts()["invalid"]), "duplicates_merged": int(table.counts()["duplicates"]),
-              "train": len(train), "valid": len(valid)}
-    info = {"split_method": split_method, "sizes": list(sizes), "train_config": train_config.to_dict(),
-            "_standardizer": standardizer, "_max_heavy_atoms": max_heavy_atoms}
-    return TrainingData(config, names, std_smiles, y, scaler, batch, train, valid, calib, test, counts, info)
-
-
 def best_state_dict(checkpoint) -> dict:
     """The best-validation weights stored in a checkpoint of :func:`train_loop`."""
     import torch
@@ -268,6 +175,7 @@ def fit_distributed(
 
     from molgen.distributed.runtime import ensure_ray
     from molgen.models import build_model
+    from molgen.predict import assemble_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig
 
     ensure_ray(address)
@@ -287,7 +195,7 @@ def fit_distributed(
         return TorchTrainer(
             train_loop,
             train_loop_config={
-                "model_config": data.config.to_dict(),
+                "model_config": data.model_config.to_dict(),
                 "train_config": member_tc.to_dict(),
                 "train": train_ref,
                 "valid": valid_ref,
@@ -310,10 +218,10 @@ def fit_distributed(
     results = ray.get([fit_member.remote(i) for i in range(ensemble_size)])
     members = []
     for state, _, _ in results:
-        model = build_model(data.config)
+        model = build_model(data.model_config)
         model.load_state_dict(state)
         members.append(model.eval())
-    model = data.finish(members, coverage_target=coverage_target, ensemble_size=ensemble_size)
+    model = assemble_efficacy_model(data, members, coverage_target=coverage_target)
     model.info["ray_train"] = {
         "num_workers": num_workers,
         "use_gpu": bool(use_gpu),

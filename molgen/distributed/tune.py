@@ -93,8 +93,7 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
     from ray.tune.search import BasicVariantGenerator
 
     from molgen.distributed.runtime import ensure_ray
-    from molgen.distributed.train import prepare_training_data
-    from molgen.predict import fit_efficacy_model
+    from molgen.predict import fit_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig
 
     ensure_ray(address)
@@ -104,7 +103,7 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
         raise ValueError(f"unknown hyperparameter(s) {unknown}; searchable: {', '.join(DEFAULT_SPACE)}")
     base = dataclasses.replace(train_config or TrainConfig(), epochs=max_epochs, warmup_epochs=min((train_config or TrainConfig()).warmup_epochs, max_epochs - 1))
     data = prepare_training_data(smiles, targets, split_method=split_method, train_config=base)
-    shared = {"model_config": data.config.to_dict(), "train": data.graphs(data.train), "valid": data.graphs(data.valid)}
+    shared = {"model_config": data.model_config.to_dict(), "train": data.graphs(data.train), "valid": data.graphs(data.valid)}
     out = Path(out).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     tuner = tune.Tuner(

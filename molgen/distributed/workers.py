@@ -18,6 +18,18 @@ from molgen.distributed.output import atomic_path, json_safe, shard_paths, write
 from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
 
 SHARD_COL = "_shard"
+#: per-row share of a stage's wall time, ``_seconds_<stage>``; summed per shard into its stats
+TIMING_PREFIX = "_seconds_"
+STAGES = ("read", "prepare", "featurize", "predict", "score")
+
+
+def _timed(batch: dict, stage: str, fn) -> dict:
+    """``fn(batch)`` with its wall time spread over the rows as ``_seconds_<stage>``."""
+    start = time.perf_counter()
+    out = fn(batch)
+    n = len(out["smiles"])
+    out[TIMING_PREFIX + stage] = np.full(n, (time.perf_counter() - start) / max(n, 1))
+    return out
 
 
 class ReadShard:
@@ -31,6 +43,9 @@ class ReadShard:
         self.smiles_col, self.id_col = smiles_col, id_col
 
     def __call__(self, batch: dict) -> dict:
+        return _timed(batch, "read", self._read)
+
+    def _read(self, batch: dict) -> dict:
         parts = []
         for values in zip(*(batch[k] for k in ("index", "file", "start", "count", "offset"))):
             shard = Shard(*(int(v) for v in values))
@@ -47,7 +62,7 @@ class FeaturizeWorker:
         self.prepare, self.featurize = PrepareStage(model_dir), FeaturizeStage()
 
     def __call__(self, batch: dict) -> dict:
-        return self.featurize(self.prepare(batch))
+        return _timed(_timed(batch, "prepare", self.prepare), "featurize", self.featurize)
 
 
 class ModelWorker:
@@ -72,7 +87,7 @@ class ModelWorker:
     def __call__(self, batch: dict) -> dict:
         if self.before is not None:
             batch = self.before(batch)
-        return self.score(self.predict(batch))
+        return _timed(_timed(batch, "predict", self.predict), "score", self.score)
 
 
 def output_columns(batch: dict, *, smiles_col: str, id_col: str | None) -> list[tuple[str, str]]:
@@ -143,6 +158,7 @@ class WriteShard:
             "scored": int(np.isfinite(score).sum()),
             "top_k": self.top_k,
             "top": json_safe(top),
-            "write_seconds": time.perf_counter() - start,
+            "seconds": {k: float(np.sum(part[TIMING_PREFIX + k])) for k in STAGES if TIMING_PREFIX + k in part},
         }
+        stats["seconds"]["write"] = time.perf_counter() - start
         write_json(stats, stats_path)

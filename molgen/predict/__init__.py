@@ -3,14 +3,18 @@
 from molgen.predict.attribution import Attribution, atom_attributions, draw_attributions
 from molgen.predict.checkpoint import CheckpointError
 from molgen.predict.efficacy import EfficacyModel, load_model
-from molgen.predict.fit import fit_efficacy_model
+from molgen.predict.fit import assemble_efficacy_model, fit_efficacy_model
+from molgen.predict.prepare import TrainingData, prepare_training_data
 
 __all__ = [
     "Attribution",
     "CheckpointError",
     "EfficacyModel",
+    "TrainingData",
+    "assemble_efficacy_model",
     "atom_attributions",
     "draw_attributions",
     "fit_efficacy_model",
     "load_model",
+    "prepare_training_data",
 ]

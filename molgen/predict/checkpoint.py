@@ -23,6 +23,8 @@ FORMAT = "molgen-model"
 FORMAT_VERSION = 1
 MANIFEST = "molgen_model.json"
 FINGERPRINTS = "domain_fingerprints.npy"
+#: Larger metadata files are refused unread (a real one is a few kilobytes).
+MAX_MANIFEST_BYTES = 16 * 2**20
 
 
 class CheckpointError(ValueError):
@@ -48,8 +50,13 @@ def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprin
     path = Path(path)
     if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / MANIFEST).exists())):
         raise CheckpointError(f"{path}: exists and is not a molgen model directory; choose another --out")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    from safetensors import SafetensorError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot write the model directory ({err.strerror or err})") from None
     try:
         files = {}
         for i, state in enumerate(state_dicts):
@@ -75,6 +82,10 @@ def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprin
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
+    except (OSError, SafetensorError) as err:  # disk full, quota, permissions: nothing half-written stays
+        shutil.rmtree(tmp, ignore_errors=True)
+        reason = getattr(err, "strerror", None) or str(err)
+        raise CheckpointError(f"{path}: cannot write the model directory ({reason})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -84,16 +95,24 @@ def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprin
 def read_manifest(path) -> dict:
     """Read and check a model directory's ``molgen_model.json``."""
     path = Path(path)
+    if path.is_file():
+        raise CheckpointError(
+            f"{path}: is a file, not a molgen model directory; a model is the folder written by "
+            f"'molgen train' or EfficacyModel.save (pickled .pt/.pkl files from other tools are never loaded)"
+        )
     if not path.is_dir():
         raise CheckpointError(f"{path}: not a model directory (no such folder)")
     manifest_path = path / MANIFEST
-    if not manifest_path.exists():
+    if not manifest_path.is_file():
         found = ", ".join(sorted(p.name for p in path.iterdir())[:8]) or "nothing"
         raise CheckpointError(f"{path}: not a molgen model directory (no {MANIFEST}; found: {found})")
+    if manifest_path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise CheckpointError(f"{manifest_path}: corrupt model metadata (larger than {MAX_MANIFEST_BYTES} bytes)")
     try:
-        manifest = json.loads(manifest_path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{manifest_path}: corrupt model metadata ({err})") from None
+        manifest = json.loads(manifest_path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise CheckpointError(f"{manifest_path}: corrupt model metadata, not JSON ({reason})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CheckpointError(f"{manifest_path}: not a molgen model (format tag is not {FORMAT!r})")
     version = manifest.get("format_version")
@@ -114,7 +133,13 @@ def _checked_file(path: Path, name: str, manifest: dict) -> Path:
     file = path / name
     if expected is None or not file.exists():
         raise CheckpointError(f"{path}: missing {name}")
-    if _sha256(file) != expected:
+    if not file.is_file():  # a folder, a device such as /dev/zero, a fifo: never read
+        raise CheckpointError(f"{file}: not a regular file")
+    try:
+        digest = _sha256(file)
+    except OSError as err:
+        raise CheckpointError(f"{file}: cannot read ({err.strerror or err})") from None
+    if digest != expected:
         raise CheckpointError(f"{file}: checksum mismatch (the file was changed or truncated after saving)")
     return file
 
@@ -141,11 +166,13 @@ def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray]:
         file = _checked_file(path, f"member_{i}.safetensors", manifest)
         try:
             states.append(load_file(str(file)))
-        except (SafetensorError, OSError, ValueError) as err:
+        except (SafetensorError, OSError, ValueError, MemoryError) as err:
             raise CheckpointError(f"{file}: unreadable weights ({err})") from None
     fp_file = _checked_file(path, FINGERPRINTS, manifest)
     try:
         fingerprints = np.load(fp_file, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise CheckpointError(f"{fp_file}: unreadable fingerprints ({err})") from None
+    except (ValueError, OSError, MemoryError, EOFError) as err:
+        raise CheckpointError(f"{fp_file}: unreadable fingerprints ({type(err).__name__}: {err})") from None
+    if not isinstance(fingerprints, np.ndarray) or fingerprints.dtype != np.uint8 or fingerprints.ndim != 2:
+        raise CheckpointError(f"{fp_file}: unreadable fingerprints (expected a 2-D uint8 .npy array)")
     return manifest, states, fingerprints

@@ -78,6 +78,79 @@ class EfficacyModel:
         out.index = index
         return out
 
+    @property
+    def prediction_columns(self) -> list[str]:
+        """The columns :meth:`predict_featurized` makes, in order.
+
+        ``prediction``, ``uncertainty`` and, with a conformal calibrator, ``lower`` and
+        ``upper`` — suffixed ``_<target>`` when there are several targets — then
+        ``ad_similarity``.
+        """
+        cols = []
+        single = len(self.target_names) == 1
+        for name in self.target_names:
+            suffix = "" if single else f"_{name}"
+            cols += [f"prediction{suffix}", f"uncertainty{suffix}"]
+            if self.calibrator is not None:
+                cols += [f"lower{suffix}", f"upper{suffix}"]
+        return cols + ["ad_similarity"]
+
+    def predict_featurized(self, graphs: list, fingerprints: np.ndarray, *, rows=None, n_rows: int | None = None) -> dict[str, np.ndarray]:
+        """Prediction columns for molecules that are already featurized.
+
+        The shared core of :meth:`predict` and the screening model actors
+        (:class:`molgen.distributed.PredictStage`), which featurize elsewhere.
+
+        Parameters
+        ----------
+        graphs : list of torch_geometric.data.Data
+            One graph per molecule to predict (from :func:`molgen.featurize.graphs_from_smiles`).
+        fingerprints : ndarray, ``len(graphs) x 256`` uint8
+            Packed domain fingerprints of the same molecules
+            (:func:`molgen.predict.domain.domain_fingerprints`).
+        rows : array of int, optional
+            Output row of each graph (default ``0 .. len(graphs) - 1``).
+        n_rows : int, optional
+            Output length (default ``len(graphs)``); rows without a graph get NaN.
+
+        Returns
+        -------
+        dict of str to ndarray
+            :attr:`prediction_columns` -> float arrays of length ``n_rows``. For a
+            multiclass model ``prediction`` is the predicted class and ``uncertainty``
+            the spread of its probability.
+
+        Raises
+        ------
+        ValueError
+            If ``graphs``, ``fingerprints`` and ``rows`` differ in length.
+        """
+        rows = np.arange(len(graphs)) if rows is None else np.asarray(rows, dtype=np.int64)
+        n = len(graphs) if n_rows is None else int(n_rows)
+        if not (len(rows) == len(graphs) == len(fingerprints)):
+            raise ValueError(f"{len(graphs)} graphs, {len(fingerprints)} fingerprints and {len(rows)} rows: they must match")
+        t = len(self.target_names)
+        mean, sigma, similarity = np.full((n, t), np.nan), np.full((n, t), np.nan), np.full(n, np.nan)
+        if len(graphs):
+            with torch.inference_mode():
+                mu, sd = self.predict_graphs(graphs)
+            if self.task == "multiclass":  # report the predicted class's probability spread
+                cls = mu.argmax(-1)
+                sd = np.take_along_axis(sd, cls[..., None], -1)[..., 0]
+                mu = cls.astype(np.float64)
+            mean[rows], sigma[rows] = mu, sd
+            similarity[rows] = max_tanimoto(np.asarray(fingerprints), self.fingerprints, packed=True)
+        out = {}
+        single = t == 1
+        for k, name in enumerate(self.target_names):
+            suffix = "" if single else f"_{name}"
+            out[f"prediction{suffix}"] = mean[:, k]
+            out[f"uncertainty{suffix}"] = sigma[:, k]
+            if self.calibrator is not None:
+                out[f"lower{suffix}"], out[f"upper{suffix}"] = self._interval(mean[:, k], sigma[:, k], k)
+        out["ad_similarity"] = similarity
+        return out
+
     def _predict_chunk(self, smiles: list) -> pd.DataFrame:
         cleaned = clean_smiles(smiles, standardizer=self.standardizer, max_heavy_atoms=self.max_heavy_atoms, with_inchikey=False)
         states, errors = cleaned["state"].to_numpy(dtype=object), cleaned["error"].to_numpy(dtype=object)
@@ -86,30 +159,12 @@ class EfficacyModel:
         for j, (state, error) in enumerate(zip(batch.states, batch.errors)):
             if state != "valid":
                 states[ok[j]], errors[ok[j]] = state, error
-        good = [ok[j] for j, g in enumerate(batch.graphs) if g is not None]
+        good = np.array([ok[j] for j, g in enumerate(batch.graphs) if g is not None], dtype=np.int64)
         graphs = [g for g in batch.graphs if g is not None]
-        n, t = len(smiles), len(self.target_names)
-        mean, sigma = np.full((n, t), np.nan), np.full((n, t), np.nan)
-        similarity = np.full(n, np.nan)
-        if graphs:
-            mu, sd = self.predict_graphs(graphs)
-            if self.task == "multiclass":  # report the predicted class's probability spread
-                cls = mu.argmax(-1)
-                sd = np.take_along_axis(sd, cls[..., None], -1)[..., 0]
-                mu = cls.astype(np.float64)
-            mean[good], sigma[good] = mu, sd
-            fps = domain_fingerprints(cleaned["smiles"].iloc[good].tolist())
-            similarity[good] = max_tanimoto(fps, self.fingerprints, packed=True)
+        fps = domain_fingerprints(cleaned["smiles"].iloc[good].tolist())
         out = pd.DataFrame({"smiles": [("" if s is None else s) for s in smiles], "smiles_std": cleaned["smiles"].to_numpy()})
-        single = t == 1
-        for k, name in enumerate(self.target_names):
-            suffix = "" if single else f"_{name}"
-            out[f"prediction{suffix}"] = mean[:, k]
-            out[f"uncertainty{suffix}"] = sigma[:, k]
-            if self.calibrator is not None:
-                lower, upper = self._interval(mean[:, k], sigma[:, k], k)
-                out[f"lower{suffix}"], out[f"upper{suffix}"] = lower, upper
-        out["ad_similarity"] = similarity
+        for col, values in self.predict_featurized(graphs, fps, rows=good, n_rows=len(smiles)).items():
+            out[col] = values
         out["state"], out["error"] = states, errors
         return out
 

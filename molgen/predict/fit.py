@@ -4,11 +4,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer
-from molgen.data import MoleculeTable, split
-from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
 from molgen.metrics import (
     ConformalCalibrator,
     classification_metrics,
@@ -17,44 +14,11 @@ from molgen.metrics import (
     regression_metrics,
     uncertainty_spearman,
 )
-from molgen.models import ModelConfig
+from molgen.models import MoleculeModel
 from molgen.predict.domain import domain_fingerprints
-from molgen.predict.efficacy import TASKS, EfficacyModel
-from molgen.train import IdentityScaler, TargetScaler, TrainConfig, train_ensemble
-
-DEFAULT_SIZES = (0.7, 0.1, 0.1, 0.1)
-
-
-def _targets_frame(targets, target_names) -> pd.DataFrame:
-    if isinstance(targets, pd.DataFrame):
-        frame = targets.reset_index(drop=True)
-    elif isinstance(targets, pd.Series):
-        frame = targets.reset_index(drop=True).to_frame(targets.name or "target")
-    else:
-        arr = np.asarray(targets, dtype=np.float64)
-        arr = arr.reshape(len(arr), -1)
-        frame = pd.DataFrame(arr, columns=[f"target_{i}" for i in range(arr.shape[1])] if arr.shape[1] > 1 else ["target"])
-    if target_names is not None:
-        names = list(target_names)
-        if len(names) != frame.shape[1]:
-            raise ValueError(f"{len(names)} target names for {frame.shape[1]} target columns")
-        frame.columns = names
-    return frame
-
-
-def _four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed: int):
-    """(train, valid, calibration, test) index arrays; calibration is split off train by the same method."""
-    if len(sizes) != 4 or abs(sum(sizes) - 1) > 1e-6 or min(sizes) < 0:
-        raise ValueError(f"sizes must be four fractions (train, valid, calibration, test) summing to 1, got {sizes!r}")
-    tr, va, ca, te = sizes
-    first = split(smiles, method=method, sizes=(tr + ca, va, te), seed=seed)
-    pool = first.train
-    if ca > 0:
-        inner = split([smiles[i] for i in pool], method=method, sizes=(tr / (tr + ca), ca / (tr + ca), 0.0), seed=seed)
-        train, calib = pool[inner.train], pool[inner.valid]
-    else:
-        train, calib = pool, pool[:0]
-    return train, first.valid, calib, first.test
+from molgen.predict.efficacy import EfficacyModel
+from molgen.predict.prepare import DEFAULT_SIZES, TrainingData, prepare_training_data
+from molgen.train import TrainConfig, train_ensemble
 
 
 def fit_efficacy_model(
@@ -108,77 +72,86 @@ def fit_efficacy_model(
     ValueError
         Unknown task, mismatched lengths, too few valid molecules, bad sizes.
     """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    smiles = list(smiles)
-    frame = _targets_frame(targets, target_names)
-    if len(frame) != len(smiles):
-        raise ValueError(f"{len(smiles)} SMILES but {len(frame)} target rows")
-    names = [str(c) for c in frame.columns]
-    data = pd.concat([pd.DataFrame({"__smiles": smiles}), frame], axis=1)
-    table = MoleculeTable.from_frame(data, "__smiles", names, standardizer=standardizer, max_heavy_atoms=max_heavy_atoms)
-    unique, _ = table.deduplicate("mean")
-    unique = unique.dropna(subset=names, how="all").reset_index(drop=True)
-    if len(unique) < 10:
-        raise ValueError(f"only {len(unique)} valid, labelled molecules; need at least 10 to train")
-    std_smiles = unique["smiles_std"].tolist()
-    y = unique[names].to_numpy(dtype=np.float64)
-    if task == "multiclass":
-        n_classes = n_classes or int(np.nanmax(y)) + 1
-    seed = train_config.seed
-    train, valid, calib, test = _four_way_split(std_smiles, split_method, sizes, seed)
-
-    batch = graphs_from_smiles(std_smiles, max_heavy_atoms=None, progress=progress)
-    scaler = (TargetScaler() if task == "regression" else IdentityScaler()).fit(y[train])
-    y_scaled = scaler.transform(y)
-    for graph, row in zip(batch.graphs, y_scaled):
-        if graph is not None:
-            graph.y = torch.tensor(row, dtype=torch.float32).view(1, -1)
-
-    def graphs(idx):
-        return [batch.graphs[i] for i in idx if batch.graphs[i] is not None]
-
-    options = {"task": task, "n_tasks": len(names), "n_classes": n_classes if task == "multiclass" else None}
-    options.update(model_options or {})
-    config = ModelConfig(atom_dim=ATOM_FDIM, bond_dim=BOND_FDIM, **options)
-    members, histories = train_ensemble(
-        config, graphs(train), graphs(valid), n_members=ensemble_size, config=train_config, progress=progress
+    data = prepare_training_data(
+        smiles, targets, target_names=target_names, task=task, n_classes=n_classes, split_method=split_method, sizes=sizes,
+        model_options=model_options, train_config=train_config, standardizer=standardizer, max_heavy_atoms=max_heavy_atoms,
+        progress=progress,
     )
+    members, histories = train_ensemble(
+        data.model_config, data.graphs(data.train), data.graphs(data.valid), n_members=ensemble_size, config=train_config,
+        progress=progress,
+    )
+    return assemble_efficacy_model(
+        data, members, coverage_target=coverage_target, best_epochs=[h["best_epoch"] for h in histories]
+    )
+
+
+def assemble_efficacy_model(
+    data: TrainingData,
+    members: list[MoleculeModel],
+    *,
+    coverage_target: float = 0.9,
+    best_epochs: list | None = None,
+) -> EfficacyModel:
+    """Build the :class:`EfficacyModel` of trained ``members``: calibrate, evaluate, record.
+
+    The second half of :func:`fit_efficacy_model`, for trainers that fit the members
+    elsewhere (Ray Train): conformal calibration on ``data.calib`` (regression), test
+    metrics and ``test_table`` on ``data.test``, and the row counts in ``metrics["counts"]``.
+
+    Parameters
+    ----------
+    data : TrainingData
+        From :func:`prepare_training_data`.
+    members : list of MoleculeModel
+        Trained on ``data.train`` (ensemble size = ``len(members)``), in eval mode.
+    coverage_target : float
+        Coverage of the conformal intervals.
+    best_epochs : list, optional
+        Each member's best epoch, recorded in ``info``.
+
+    Raises
+    ------
+    ValueError
+        If ``members`` is empty.
+    """
+    if not members:
+        raise ValueError("no trained members to assemble a model from")
+    config = data.model_config
     model = EfficacyModel(
         members=members,
         model_config=config,
-        target_names=names,
-        scaler=scaler,
-        fingerprints=domain_fingerprints([std_smiles[i] for i in np.concatenate([train, valid])]),
-        standardizer=standardizer,
-        max_heavy_atoms=max_heavy_atoms,
+        target_names=data.target_names,
+        scaler=data.scaler,
+        fingerprints=domain_fingerprints([data.smiles[i] for i in np.concatenate([data.train, data.valid])]),
+        standardizer=data.standardizer,
+        max_heavy_atoms=data.max_heavy_atoms,
     )
-    ok = np.array([g is not None for g in batch.graphs])
-    calib, test = calib[ok[calib]], test[ok[test]]
-    if task == "regression" and len(calib):
-        mu, sigma = model.predict_graphs(graphs(calib))
-        use_sigma = ensemble_size > 1 or config.mean_variance
+    ok = data.featurized
+    calib, test = data.calib[ok[data.calib]], data.test[ok[data.test]]
+    y = data.y
+    if config.task == "regression" and len(calib):
+        mu, sigma = model.predict_graphs(data.graphs(calib))
+        use_sigma = len(members) > 1 or config.mean_variance
         model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(y[calib], mu, sigma if use_sigma else None)
-    model.metrics = _test_metrics(model, graphs(test), y[test], names) if len(test) else {}
-    model.test_table = _test_table(model, [std_smiles[i] for i in test], graphs(test), y[test]) if len(test) else None
+    test_graphs = data.graphs(test)
+    model.metrics = _test_metrics(model, test_graphs, y[test], data.target_names) if len(test) else {}
+    model.test_table = _test_table(model, [data.smiles[i] for i in test], test_graphs, y[test]) if len(test) else None
     model.metrics["counts"] = {
-        "rows": table.n_rows,
-        "invalid": int(table.counts()["invalid"]),
-        "duplicates_merged": int(table.counts()["duplicates"]),
-        "train": len(train),
-        "valid": len(valid),
+        **data.counts,
         "calibration": len(calib),
         "test": len(test),
         "featurization_failed": int((~ok).sum()),
     }
     model.info = {
-        "split_method": split_method,
-        "sizes": list(sizes),
-        "ensemble_size": ensemble_size,
-        "train_config": train_config.to_dict(),
+        "split_method": data.info["split_method"],
+        "sizes": data.info["sizes"],
+        "ensemble_size": len(members),
+        "train_config": data.info["train_config"],
         "coverage_target": coverage_target,
-        "best_epochs": [h["best_epoch"] for h in histories],
     }
+    if best_epochs is not None:
+        model.info["best_epochs"] = list(best_epochs)
     return model
 
 

@@ -1,10 +1,13 @@
 """Fixtures for the Ray tests: one local Ray instance per session, a tiny real model, a library."""
 
 import gzip
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 N_LIBRARY = 1500
+SHARD = 400
 #: (line index after the header, replacement line, expected state)
 BAD_LINES = {
     5: ("C1CC,m5,extra", "invalid_record"),
@@ -66,3 +69,18 @@ def library(tmp_path_factory):
     with gzip.open(folder / "lib.csv.gz", "wt") as handle:
         handle.write("\n".join(lines))  # no final newline
     return folder / "lib.csv"
+
+
+def shard_rows(out) -> pd.DataFrame:
+    """Every row a screening run wrote, in shard order."""
+    return pd.concat([pd.read_parquet(p) for p in sorted(Path(out, "shards").glob("part-*.parquet"))], ignore_index=True)
+
+
+@pytest.fixture(scope="session")
+def first_run(ray_session, tiny_model, library, tmp_path_factory):
+    """The uninterrupted reference run on Ray (2 workers) that other runs are compared with."""
+    from molgen.distributed import screen
+
+    out = tmp_path_factory.mktemp("screen") / "out"
+    return screen(tiny_model, library, out_dir=out, smiles_col="smiles", id_col="name", top_k=25, shard_size=SHARD,
+                  workers=2, progress=False, stall_timeout_s=300)

@@ -5,28 +5,15 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from molgen.distributed import OutputError, screen
-from tests.distributed.conftest import BAD_LINES, N_LIBRARY
+from tests.distributed.conftest import BAD_LINES, N_LIBRARY, SHARD
+from tests.distributed.conftest import shard_rows as _shards
 
 pytestmark = pytest.mark.ray
-SHARD = 400
-
-
-def _shards(out) -> pd.DataFrame:
-    return pd.concat([pd.read_parquet(p) for p in sorted(Path(out, "shards").glob("part-*.parquet"))], ignore_index=True)
-
-
-@pytest.fixture(scope="module")
-def first_run(ray_session, tiny_model, library, tmp_path_factory):
-    out = tmp_path_factory.mktemp("screen") / "out"
-    result = screen(tiny_model, library, out_dir=out, smiles_col="smiles", id_col="name", top_k=25, shard_size=SHARD,
-                    workers=2, progress=False, stall_timeout_s=300)
-    return result
 
 
 def test_every_row_once_with_states(first_run):
