@@ -9,7 +9,11 @@ from molgen.chem.filters import (
     structural_alerts,
 )
 from molgen.chem.parse import (
+    ATOMS_PER_HEAVY_ATOM,
     DEFAULT_MAX_HEAVY_ATOMS,
+    MAX_SDF_RECORD_ATOMS,
+    MAX_SDF_RECORD_CHARS,
+    SMILES_CHARS_PER_ATOM,
     ParseResult,
     SDFRecord,
     iter_sdf,
@@ -26,13 +30,17 @@ from molgen.chem.standardize import (
 from molgen.chem.states import INVALID_STATES, InvalidMoleculeError, MolState
 
 __all__ = [
+    "ATOMS_PER_HEAVY_ATOM",
     "DEFAULT_MAX_HEAVY_ATOMS",
     "DESCRIPTOR_NAMES",
     "INVALID_STATES",
     "InvalidMoleculeError",
+    "MAX_SDF_RECORD_ATOMS",
+    "MAX_SDF_RECORD_CHARS",
     "MolState",
     "ParseResult",
     "SDFRecord",
+    "SMILES_CHARS_PER_ATOM",
     "Standardizer",
     "canonical_smiles",
     "clean_smiles",

@@ -1,5 +1,6 @@
 """Standardization with RDKit's ``rdMolStandardize`` and molecule identity."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,12 @@ class Standardizer:
         Replace the molecule by RDKit's canonical tautomer (slower; off by default).
     max_tautomers : int
         Limit on tautomers enumerated when ``canonical_tautomer`` is on.
+    max_tautomer_transforms : int
+        Limit on tautomer transforms tried (RDKit's ``SetMaxTransforms``).
+    tautomer_timeout : float or None
+        Seconds one molecule's tautomer search may take; a molecule that needs longer
+        fails with ``standardization_failed`` instead of stalling the batch (``None``: no
+        limit). With the default size limits the search takes well under a second.
 
     Calling it returns a new molecule or raises :class:`InvalidMoleculeError` with state
     ``standardization_failed``. Instances are picklable (RDKit helpers are rebuilt lazily).
@@ -39,6 +46,8 @@ class Standardizer:
     neutralize: bool = True
     canonical_tautomer: bool = False
     max_tautomers: int = 200
+    max_tautomer_transforms: int = 1000
+    tautomer_timeout: float | None = 10.0
     _tools: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __getstate__(self):
@@ -59,7 +68,10 @@ class Standardizer:
             elif name == "tautomer":
                 enumerator = rdMolStandardize.TautomerEnumerator()
                 enumerator.SetMaxTautomers(self.max_tautomers)
-                tools[name] = enumerator
+                enumerator.SetMaxTransforms(self.max_tautomer_transforms)
+                clock = _Deadline()
+                enumerator.SetCallback(clock)
+                tools[name] = (enumerator, clock)
         return tools[name]
 
     def __call__(self, mol: Chem.Mol) -> Chem.Mol:
@@ -71,7 +83,11 @@ class Standardizer:
             if self.neutralize:
                 mol = self._tool("uncharger").uncharge(mol)
             if self.canonical_tautomer:
-                mol = self._tool("tautomer").Canonicalize(mol)
+                enumerator, clock = self._tool("tautomer")
+                clock.start(self.tautomer_timeout)
+                mol = enumerator.Canonicalize(mol)
+                if clock.expired:
+                    raise TimeoutError(f"tautomer search took longer than {self.tautomer_timeout:g} s; stopped")
             Chem.SanitizeMol(mol)
         except Exception as err:
             text = Chem.MolToSmiles(mol) if mol is not None else ""
@@ -79,6 +95,25 @@ class Standardizer:
         if mol is None or mol.GetNumAtoms() == 0:
             raise InvalidMoleculeError("", MolState.STANDARDIZATION_FAILED, "standardization left no atoms")
         return mol
+
+
+class _Deadline(rdMolStandardize.TautomerEnumeratorCallback):
+    """Tautomer-enumeration callback that cancels the search after a time limit."""
+
+    def __init__(self):
+        super().__init__()
+        self.deadline = None
+        self.expired = False
+
+    def start(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.expired = False
+
+    def __call__(self, mol, result) -> bool:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.expired = True
+            return False
+        return True
 
 
 def canonical_smiles(mol: Chem.Mol) -> str:

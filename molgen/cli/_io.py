@@ -193,3 +193,26 @@ def state_summary(states) -> str:
     parts = [f"{int(counts.get('valid', 0))} valid"]
     parts += [f"{int(n)} {state}" for state, n in counts.items() if state != "valid"]
     return f"{len(states)} rows: {', '.join(parts)}"
+
+
+def apply_record_states(frame, table, positions=None):
+    """Carry an SDF reader's per-record failure (``_sdf_state`` / ``_sdf_error``) into ``table``.
+
+    ``table`` rows correspond to ``frame`` rows at ``positions`` (default: row for row). A
+    broken record otherwise shows only as an empty SMILES; this keeps its real reason.
+    """
+    import numpy as np
+
+    from molgen.data.readers import SDF_ERROR_COL, SDF_STATE_COL
+
+    if SDF_STATE_COL not in frame.columns or "state" not in table.columns:
+        return table
+    positions = np.arange(len(frame)) if positions is None else np.asarray(positions)
+    states = frame[SDF_STATE_COL].to_numpy(dtype=object)[positions]
+    errors = (frame[SDF_ERROR_COL].fillna("").to_numpy(dtype=object) if SDF_ERROR_COL in frame.columns else np.full(len(frame), "", dtype=object))[positions]
+    broken = np.array([s is not None and s == s and s != "valid" for s in states], dtype=bool)
+    if broken.any():
+        table = table.copy()
+        table.loc[table.index[broken], "state"] = states[broken]
+        table.loc[table.index[broken], "error"] = errors[broken]
+    return table

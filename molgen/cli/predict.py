@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from molgen.cli._io import check_columns, check_output_file, join_columns, state_summary, write_table
+    from molgen.cli._io import apply_record_states, check_columns, check_output_file, join_columns, state_summary, write_table
     from molgen.data import read_table
     from molgen.predict import load_model
 
@@ -36,7 +36,7 @@ def run(args) -> int:
     model = load_model(args.model)
     frame = read_table(args.data, sep=args.sep)
     check_columns(frame, args.smiles_col)
-    predictions = model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size)
+    predictions = apply_record_states(frame, model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size))
     write_table(join_columns(frame, predictions.drop(columns="smiles")), out)
     print(f"predicted {state_summary(predictions['state'])} -> {out}", file=sys.stderr)
     return 0

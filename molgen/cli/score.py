@@ -28,7 +28,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from molgen.cli import UserError
-    from molgen.cli._io import COLLISION_PREFIX, check_columns, check_output_file, join_columns, write_table
+    from molgen.cli._io import COLLISION_PREFIX, apply_record_states, check_columns, check_output_file, join_columns, write_table
     from molgen.data import read_table
     from molgen.scoring import Scorer
 
@@ -42,6 +42,7 @@ def run(args) -> int:
     check_columns(frame, args.smiles_col)
     scorer = Scorer.from_config(config, model_loader=model_loader(config.parent))
     ranked = scorer.rank(frame[args.smiles_col].tolist())
+    ranked = apply_record_states(frame, ranked, positions=ranked.index.to_numpy())
     scored = int(ranked["score"].notna().sum())
     if args.top_k is not None:
         ranked = ranked.head(args.top_k)

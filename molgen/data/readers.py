@@ -9,6 +9,7 @@ message names the file.
 import contextlib
 import gzip
 import io
+import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,7 @@ def _check_file(path) -> Path:
 
 
 @contextlib.contextmanager
-def open_text(path) -> Iterator[io.TextIOBase]:
+def open_text(path, *, newline: str | None = None) -> Iterator[io.TextIOBase]:
     """Open a plain or gzipped text file as UTF-8.
 
     Gzip is recognized by its magic bytes, whatever the extension. A UTF-8 byte-order
@@ -75,6 +76,9 @@ def open_text(path) -> Iterator[io.TextIOBase]:
     ----------
     path : str or pathlib.Path
         The file to open.
+    newline : str or None
+        As for :func:`open`: ``None`` (default) gives universal newlines; the CSV reader
+        passes ``""`` so that line breaks inside quoted cells are kept as written.
 
     Yields
     ------
@@ -96,7 +100,7 @@ def open_text(path) -> Iterator[io.TextIOBase]:
     gzipped = _magic(path, 2) == GZIP_MAGIC
     opener = gzip.open if gzipped else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig") as handle:
+        with opener(path, "rt", encoding="utf-8-sig", newline=newline) as handle:
             yield handle
     except UnicodeDecodeError as err:
         raise _file_error(path, f"not valid UTF-8 text ({err.reason}); re-save it as UTF-8") from None
@@ -152,7 +156,11 @@ def read_table(path, *, sep: str | None = None) -> pd.DataFrame:
         SDF: ``smiles`` (canonical SMILES of the record, ``""`` when it could not be read),
         one string column per data item, ``_name`` (record title), and ``_sdf_state`` /
         ``_sdf_error`` (``"valid"``/``""`` or why the record is broken) so that broken
-        records are kept as rows.
+        records are kept as rows. A record declaring more than
+        :data:`molgen.chem.MAX_SDF_RECORD_ATOMS` atoms, or longer than
+        :data:`molgen.chem.MAX_SDF_RECORD_CHARS` characters, is not parsed (state
+        ``too_many_atoms`` / ``invalid_record``). CSV/TSV cells keep line breaks inside
+        quotes as written.
 
     Raises
     ------
@@ -177,21 +185,68 @@ def read_table(path, *, sep: str | None = None) -> pd.DataFrame:
 
 def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
     try:
-        with open_text(path) as handle:
+        with open_text(path, newline="") as handle, warnings.catch_warnings():
+            # pandas only warns, and drops the extra cells, when the first data row has
+            # more fields than the header: make that an error naming the row.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(handle, sep=sep, dtype=str, keep_default_na=False, na_values=_NA_VALUES, index_col=False)
     except pd.errors.EmptyDataError:
         raise _file_error(path, "file is empty (no header and no data rows)") from None
     except pd.errors.ParserError as err:
         raise _file_error(path, f"malformed delimited file ({' '.join(str(err).split())})") from None
+    except pd.errors.ParserWarning:
+        raise _file_error(path, _extra_fields(path, sep)) from None
+
+
+def _extra_fields(path: Path, sep: str) -> str:
+    """Describe the first row that has more fields than the header."""
+    import csv
+
+    header: list = []
+    try:
+        with open_text(path, newline="") as handle:
+            reader = csv.reader(handle, delimiter=sep)
+            header = next(reader, [])
+            for line, row in enumerate(reader, start=2):
+                if len(row) > len(header):
+                    return (
+                        f"line {line} has {len(row)} fields but the header has {len(header)}; "
+                        f"check the separator (--sep) and the quoting"
+                    )
+    except csv.Error:
+        pass
+    return f"a row has more fields than the header ({len(header)}); check the separator (--sep) and the quoting"
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     from pyarrow.lib import ArrowException
 
     try:
-        return pd.read_parquet(path)
+        frame = pd.read_parquet(path)
     except (ArrowException, OSError, ValueError) as err:
         raise _file_error(path, f"corrupt or unreadable Parquet file ({err})") from None
+    except Exception as err:  # damaged pandas metadata in the footer surfaces as KeyError, TypeError, ...
+        raise _file_error(path, f"corrupt or unreadable Parquet file ({type(err).__name__}: {err})") from None
+    _check_arrow_text(frame, path)
+    return frame
+
+
+def _check_arrow_text(frame: pd.DataFrame, path: Path) -> None:
+    """Refuse Arrow-backed text columns holding invalid UTF-8 (Parquet readers do not check it).
+
+    Such bytes would otherwise surface later, far from the file, as an ``ArrowException``
+    when the column is first converted to Python strings.
+    """
+    import pyarrow as pa
+
+    for col in frame.columns:
+        values = frame[col].array
+        if not hasattr(values, "__arrow_array__"):
+            continue
+        try:
+            pa.chunked_array(values.__arrow_array__()).validate(full=True)
+        except pa.ArrowException as err:
+            raise _file_error(path, f"corrupt Parquet file: column {str(col)!r} holds invalid data ({err})") from None
 
 
 def _read_smi(path: Path) -> pd.DataFrame:

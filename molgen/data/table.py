@@ -209,12 +209,17 @@ class MoleculeTable:
             )
         out = frame.copy()
         for col in target_cols:
-            out[col] = target_to_float(out[col], col)
+            try:
+                out[col] = target_to_float(out[col], col)
+            except ValueError as err:
+                if source is None or str(source) in str(err):
+                    raise
+                raise ValueError(f"{source}: {err}") from None
         cleaned = _clean(out[smiles_col], standardizer, max_heavy_atoms, progress)
-        state = cleaned["state"].to_numpy(dtype=object)
-        error = cleaned["error"].to_numpy(dtype=object)
-        smiles_std = cleaned["smiles"].to_numpy(dtype=object)
-        keys = cleaned["inchikey"].to_numpy(dtype=object)
+        state = cleaned["state"].to_numpy(dtype=object, copy=True)
+        error = cleaned["error"].to_numpy(dtype=object, copy=True)
+        smiles_std = cleaned["smiles"].to_numpy(dtype=object, copy=True)
+        keys = cleaned["inchikey"].to_numpy(dtype=object, copy=True)
         if SDF_STATE_COL in out.columns:
             sdf_state = out[SDF_STATE_COL]
             broken = (sdf_state.notna() & (sdf_state != _VALID)).to_numpy()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from rdkit import Chem
 
-from molgen.chem.parse import _as_text, _parse
+from molgen.chem.parse import ATOMS_PER_HEAVY_ATOM, _as_text, _parse
 from molgen.chem.states import InvalidMoleculeError, MolState
 from molgen.utils.quiet import rdkit_quiet
 
@@ -33,9 +33,16 @@ def check_given_mol(mol: Chem.Mol, max_heavy_atoms: int | None) -> Chem.Mol:
         raise InvalidMoleculeError("", MolState.EMPTY, "molecule has no atoms")
     if max_heavy_atoms is not None and mol.GetNumHeavyAtoms() > max_heavy_atoms:
         raise InvalidMoleculeError(
-            Chem.MolToSmiles(mol),
+            "",  # writing the SMILES of a huge molecule is the cost this check avoids
             MolState.TOO_MANY_ATOMS,
             f"{mol.GetNumHeavyAtoms()} heavy atoms exceeds the limit of {max_heavy_atoms}",
+        )
+    if max_heavy_atoms is not None and mol.GetNumAtoms() > ATOMS_PER_HEAVY_ATOM * max_heavy_atoms:
+        raise InvalidMoleculeError(
+            "",
+            MolState.TOO_MANY_ATOMS,
+            f"{mol.GetNumAtoms()} atoms (explicit hydrogens included) exceeds the limit of "
+            f"{ATOMS_PER_HEAVY_ATOM * max_heavy_atoms} ({ATOMS_PER_HEAVY_ATOM} per allowed heavy atom)",
         )
     return mol
 

@@ -153,7 +153,7 @@ class EfficacyModel:
 
     def _predict_chunk(self, smiles: list) -> pd.DataFrame:
         cleaned = clean_smiles(smiles, standardizer=self.standardizer, max_heavy_atoms=self.max_heavy_atoms, with_inchikey=False)
-        states, errors = cleaned["state"].to_numpy(dtype=object), cleaned["error"].to_numpy(dtype=object)
+        states, errors = cleaned["state"].to_numpy(dtype=object, copy=True), cleaned["error"].to_numpy(dtype=object, copy=True)
         ok = np.flatnonzero(states == "valid")
         batch = graphs_from_smiles(cleaned["smiles"].iloc[ok].tolist(), max_heavy_atoms=None)
         for j, (state, error) in enumerate(zip(batch.states, batch.errors)):
