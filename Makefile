@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/molgen demo
+	$(VENV)/bin/molgen run
 
 # Headless Chromium for the report test, from Debian's packages (needs root or sudo;
 # without them the browser test is skipped, unless MOLGEN_REQUIRE_BROWSER=1).

@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class RunResult:
-    """Where a run's outputs are: ``report`` is the HTML page; ``stages`` by name."""
+    """Where a run's outputs are: ``report`` is the HTML page, ``model`` the trained model
+    folder (also at ``<out_dir>/model``), ``stages`` the stage results by name."""
 
     out_dir: Path
     report: Path
+    model: Path
     stages: dict
 
     def timings(self) -> dict:
@@ -78,8 +80,9 @@ def run_pipeline(config: RunConfig, *, out_dir=None, announce=None) -> RunResult
     report = stage("report", report_config, upstream, lambda d: _report_stage(config, done, d))
     page = out / "report.html"
     _publish(report.path, out)
+    _publish_model(model_dir, out / "model")
     say(f"report: {page.resolve()}")
-    return RunResult(out, page, dict(done))
+    return RunResult(out, page, out / "model", dict(done))
 
 
 def _report_stage(config: RunConfig, done: dict, out: Path) -> dict:
@@ -87,6 +90,19 @@ def _report_stage(config: RunConfig, done: dict, out: Path) -> dict:
 
     timings = {name: {"seconds": round(s.seconds, 1), "reused": s.reused} for name, s in done.items()}
     return build_report(config, {name: s.path for name, s in done.items()}, timings, out)
+
+
+def _publish_model(model_dir: Path, target: Path) -> None:
+    """Copy the trained model to ``<out>/model`` (replacing an older one as a whole)."""
+    tmp = target.with_name(".model.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(model_dir, tmp)
+    old = target.with_name(".model.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _publish(report_dir: Path, out: Path) -> None:

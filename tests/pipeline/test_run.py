@@ -62,6 +62,7 @@ def first_run(tmp_path_factory, library):
 def test_run_writes_a_report_and_tables(first_run):
     _, out, library, result, lines = first_run
     assert result.report == out / "report.html" and result.report.is_file()
+    assert (result.model / "molgen_model.json").is_file()
     assert [s for s in result.stages] == ["data", "model", "generate", "screen", "report"]
     assert not any(s.reused for s in result.stages.values())
     assert any("model" in line for line in lines)
