@@ -8,7 +8,7 @@ import pytest
 
 import molgen
 
-SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.train", "molgen.predict", "molgen.metrics", "molgen.scoring", "molgen.pipeline", "molgen.utils"]
+SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.train", "molgen.predict", "molgen.metrics", "molgen.scoring", "molgen.pipeline", "molgen.utils", "molgen.distributed", "molgen.generate", "molgen.generate.metrics", "molgen.generate.optimize"]
 
 
 def _run(code: str) -> subprocess.CompletedProcess:

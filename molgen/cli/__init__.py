@@ -13,6 +13,9 @@ COMMANDS = {
     "predict": "molgen.cli.predict",
     "evaluate": "molgen.cli.evaluate",
     "score": "molgen.cli.score",
+    "generate": "molgen.cli.generate",
+    "screen": "molgen.cli.screen",
+    "run": "molgen.cli.run",
 }
 
 
