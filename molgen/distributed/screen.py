@@ -287,8 +287,10 @@ def _run_ray(pending, files, model_dir, scorer, out, top_k, kwargs, bar, *, work
     cpus, cluster_gpus = _cluster_resources(ray)
     gpus = cluster_gpus if gpus is None else min(gpus, cluster_gpus)
     workers = workers or (max(cpus - gpus, 1) if gpus else cpus)
-    io_pool = TaskPoolStrategy(size=max(2, min(workers, 8)))
     items = [dataclasses.asdict(s) for s in pending]
+    # no more I/O tasks than shards: Ray warns about a pool larger than its input
+    io_pool = TaskPoolStrategy(size=max(1, min(max(2, workers), 8, len(items))))
+    workers = max(1, min(workers, len(items)))
     with quiet_ray_data(timeout_s=stall_timeout_s):
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         ds = ds.map_batches(
