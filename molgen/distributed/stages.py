@@ -192,23 +192,25 @@ def prediction_columns(model) -> list[str]:
     return model.prediction_columns
 
 
+#: prefixes of the columns a model adds (one per target when there are several)
+MODEL_OUTPUTS = ("prediction", "uncertainty", "lower", "upper")
+
+
 class _BatchPredictions:
     """A scorer ``predictor`` that answers from the predictions already in the batch."""
 
     def __init__(self):
-        self.table: dict = {}
+        self.table: dict = {}  # standardized SMILES -> {model output column: value}
+        self.columns: list[str] = []
 
     def predict(self, smiles):
         import pandas as pd
 
         rows = [self.table.get(s) for s in smiles]
-        return pd.DataFrame(
-            {
-                "prediction": [np.nan if r is None else r for r in rows],
-                "state": [VALID if r is not None else MolState.INVALID_SMILES.value for r in rows],
-                "error": ["" if r is not None else "not predicted in this batch" for r in rows],
-            }
-        )
+        frame = {c: [np.nan if r is None else r[c] for r in rows] for c in self.columns}
+        frame["state"] = [VALID if r is not None else MolState.INVALID_SMILES.value for r in rows]
+        frame["error"] = ["" if r is not None else "not predicted in this batch" for r in rows]
+        return pd.DataFrame(frame)
 
 
 class ScoreStage:
@@ -263,7 +265,9 @@ class ScoreStage:
             out["score"] = score
             return out
         smiles = out["smiles_std"][ok].tolist()
-        self._own.table = dict(zip(smiles, out[pred_col][ok].tolist()))
+        model_cols = [c for c in out if c.startswith(MODEL_OUTPUTS) or c == "ad_similarity"]
+        self._own.columns = model_cols
+        self._own.table = {s: {c: out[c][i] for c in model_cols} for s, i in zip(smiles, ok)}
         table = self.scorer.score(smiles)
         errors, states = out["error"].astype(object), out["state"].astype(object)
         for col in self.columns:

@@ -170,6 +170,9 @@ def generate_stage(config: RunConfig, data_dir: Path, model_dir: Path, out: Path
     table.to_parquet(out / "candidates.parquet", index=False)
     table.to_csv(out / "candidates.csv", index=False)
     metrics = generation_metrics(result.history["smiles"].tolist(), data["smiles"].tolist())
+    steps = result.info.get("log") or []
+    if steps:  # RL: the share of sampled strings that were valid molecules, over all steps
+        metrics = {"sampled_validity": float(np.mean([s["valid"] for s in steps])), **metrics}
     _write_json(out / "generation.json", _clean({"method": result.method, "scorer_calls": int(len(result.history)), **metrics}))
     return {"candidates": int(len(table)), "scorer_calls": int(len(result.history)), **_clean(metrics)}
 
@@ -194,8 +197,8 @@ def generation_metrics(generated: list[str], reference: list[str]) -> dict:
 
         bits = np.array([morgan_bits(Chem.MolFromSmiles(s)) for s in unique]) if unique else np.zeros((0, 1024), np.uint8)
     return {
-        "generated": len(generated),
-        "validity": fraction_valid(generated) if generated else None,
+        "scored_molecules": len(generated),
+        "scored_valid": fraction_valid(generated) if generated else None,
         "uniqueness": fraction_unique(canonical) if canonical else None,
         "novelty_vs_data": novelty(canonical, known) if canonical else None,
         "int_div1": internal_diversity(bits, p=1) if len(unique) > 1 else None,
