@@ -216,3 +216,16 @@ def apply_record_states(frame, table, positions=None):
         table.loc[table.index[broken], "state"] = states[broken]
         table.loc[table.index[broken], "error"] = errors[broken]
     return table
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value

@@ -12,6 +12,8 @@ import importlib
 import sys
 from pathlib import Path
 
+from molgen.cli._io import positive_int as _positive_int
+
 #: sub-subcommand -> module offering ``add_parser(subparsers)`` and ``run(args)``
 DELEGATED = {"optimize": "molgen.cli._generate_optimize", "evaluate": "molgen.cli._generate_evaluate"}
 
@@ -152,14 +154,6 @@ def _device(text: str):
     return None if text == "auto" else text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def _positive_float(text: str) -> float:

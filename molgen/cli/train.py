@@ -7,6 +7,8 @@ import math
 import sys
 from pathlib import Path
 
+from molgen.cli._io import positive_int as _positive_int
+
 TASK_CHOICES = ("regression", "binary", "multiclass", "classification")
 
 #: Text labels read as the positive (1) or negative (0) class when a column has two of them.
@@ -69,16 +71,6 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _positive_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def run(args) -> int:

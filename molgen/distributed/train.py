@@ -36,7 +36,7 @@ def train_loop(config: dict) -> None:
 
     from molgen.models import ModelConfig, build_model
     from molgen.train import TrainConfig
-    from molgen.train.loop import compute_loss, evaluate_loss, lr_at
+    from molgen.train.loop import evaluate_loss, train_epoch
 
     model_config = ModelConfig.from_dict(config["model_config"])
     tc = TrainConfig.from_dict(config["train_config"])
@@ -67,20 +67,7 @@ def train_loop(config: dict) -> None:
         if config.get("fail_after_epoch") is not None and checkpoint is None and epoch == config["fail_after_epoch"] + 1:
             raise RuntimeError(f"fault drill: worker {rank} fails once at epoch {epoch}")
         sampler.set_epoch(epoch)
-        model.train()
-        losses = []
-        for batch in loader:
-            batch = batch.to(device)
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(step, steps_per_epoch=steps_per_epoch, config=tc)
-            optimizer.zero_grad()
-            loss = compute_loss(model, batch, model_config.task, model_config.mean_variance)
-            loss.backward()
-            if tc.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
-            optimizer.step()
-            losses.append(loss.item())
-            step += 1
+        losses, step = train_epoch(model, loader, optimizer, step, steps_per_epoch, tc, model_config.task, model_config.mean_variance, device)
         val = evaluate_loss(core, val_loader, model_config.task, model_config.mean_variance, device)
         if val < best:
             best, since_best = val, 0

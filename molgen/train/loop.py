@@ -62,6 +62,28 @@ def evaluate_loss(model: MoleculeModel, loader, task: str, mean_variance: bool, 
     return total / count if count else math.nan
 
 
+def train_epoch(model, loader, optimizer, step: int, steps_per_epoch: int, config, task: str, mean_variance: bool, device):
+    """One pass over ``loader`` with the scheduled learning rate and clipping.
+
+    Returns the batch losses and the global step after the epoch.
+    """
+    model.train()
+    losses = []
+    for batch in loader:
+        batch = batch.to(device)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, steps_per_epoch=steps_per_epoch, config=config)
+        optimizer.zero_grad()
+        loss = compute_loss(model, batch, task, mean_variance)
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+        step += 1
+    return losses, step
+
+
 def train_model(
     model: MoleculeModel,
     train_graphs: list,
@@ -107,20 +129,7 @@ def train_model(
     best, best_state, since_best, step = math.inf, None, 0, 0
     bar = tqdm(range(config.epochs), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
-        model.train()
-        losses = []
-        for batch in train_loader:
-            batch = batch.to(device)
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(step, steps_per_epoch=steps_per_epoch, config=config)
-            optimizer.zero_grad()
-            loss = compute_loss(model, batch, task, mean_variance)
-            loss.backward()
-            if config.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            losses.append(loss.item())
-            step += 1
+        losses, step = train_epoch(model, train_loader, optimizer, step, steps_per_epoch, config, task, mean_variance, device)
         val = evaluate_loss(model, val_loader, task, mean_variance, device)
         history["train_loss"].append(float(np.mean(losses)))
         history["val_loss"].append(val)
