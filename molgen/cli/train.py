@@ -55,6 +55,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--ffn-hidden", type=_positive_int, metavar="N", help="width of the prediction head (default: --hidden)")
     parser.add_argument("--depth", type=_positive_int, default=3, help="message-passing steps / layers (default: %(default)s)")
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout probability (default: %(default)s)")
+    parser.add_argument(
+        "--descriptors", choices=["rdkit2d", "morgan_counts"],
+        help="molecule-level features joined after the readout: RDKit 2D descriptors or Morgan counts (default: none)",
+    )
     parser.add_argument("--batch-size", type=_positive_int, default=50, help="molecules per training batch (default: %(default)s)")
     parser.add_argument(
         "--coverage", type=float, default=0.9,
@@ -122,6 +126,7 @@ def run(args) -> int:
         model_options=model_options,
         train_config=train_config,
         standardizer=None if args.no_standardize else Standardizer(),
+        descriptors=args.descriptors,
         progress=not args.quiet,
     )
     unlabelled = int((~labelled).sum())

@@ -180,7 +180,7 @@ class PredictStage:
             rows = ok[s : s + self.batch_size]
             graphs = graphs_from_arrays(batch["_x"][rows], batch["_edge_index"][rows], batch["_edge_attr"][rows])
             fps = np.stack([np.frombuffer(b, dtype=np.uint8) for b in batch["_fp"][rows]])
-            part = self.model.predict_featurized(graphs, fps)
+            part = self.model.predict_featurized(graphs, fps, smiles=out["smiles_std"][rows].tolist())
             for c in self.columns:
                 columns[c][rows] = part[c]
         out.update(columns)

@@ -154,6 +154,7 @@ def _standardized_graph(model, smiles):
     if row["state"] != MolState.VALID.value:
         raise InvalidMoleculeError(row["input"], MolState(row["state"]), row["error"])
     graph = smiles_to_graph(row["smiles"], standardizer=None, max_heavy_atoms=None)
+    model.attach_descriptors([graph], [row["smiles"]])
     return row["smiles"], graph
 
 

@@ -10,6 +10,7 @@ import torch
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer, clean_smiles
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
+from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.metrics import ConformalCalibrator, max_tanimoto
 from molgen.models import ModelConfig, MoleculeModel, build_model
 from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
@@ -37,6 +38,8 @@ class EfficacyModel:
     max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS
     metrics: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
+    #: fitted molecule-level features joined after the readout (``None``: graphs only)
+    descriptors: DescriptorFeaturizer | None = None
     #: held-out test rows from :func:`fit_efficacy_model` (smiles, y, mean, sigma, interval); not saved
     test_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
@@ -95,7 +98,28 @@ class EfficacyModel:
                 cols += [f"lower{suffix}", f"upper{suffix}"]
         return cols + ["ad_similarity"]
 
-    def predict_featurized(self, graphs: list, fingerprints: np.ndarray, *, rows=None, n_rows: int | None = None) -> dict[str, np.ndarray]:
+    def attach_descriptors(self, graphs: list, smiles: list[str]) -> list:
+        """Set ``graph.descriptors`` (scaled, ``1 x dim``) on each graph from its standardized SMILES.
+
+        A no-op for a model without descriptors. Returns ``graphs``.
+
+        Raises
+        ------
+        ValueError
+            If ``graphs`` and ``smiles`` differ in length.
+        """
+        if self.descriptors is None:
+            return graphs
+        if len(graphs) != len(smiles):
+            raise ValueError(f"{len(graphs)} graphs but {len(smiles)} SMILES for their descriptors")
+        values = torch.from_numpy(self.descriptors.transform(list(smiles))) if len(graphs) else None
+        for i, graph in enumerate(graphs):
+            graph.descriptors = values[i : i + 1]
+        return graphs
+
+    def predict_featurized(
+        self, graphs: list, fingerprints: np.ndarray, *, rows=None, n_rows: int | None = None, smiles: list[str] | None = None
+    ) -> dict[str, np.ndarray]:
         """Prediction columns for molecules that are already featurized.
 
         The shared core of :meth:`predict` and the screening model actors
@@ -112,6 +136,9 @@ class EfficacyModel:
             Output row of each graph (default ``0 .. len(graphs) - 1``).
         n_rows : int, optional
             Output length (default ``len(graphs)``); rows without a graph get NaN.
+        smiles : list of str, optional
+            Standardized SMILES of the graphs; required when the model joins descriptors
+            (:attr:`descriptors`) and the graphs do not carry them yet.
 
         Returns
         -------
@@ -123,8 +150,13 @@ class EfficacyModel:
         Raises
         ------
         ValueError
-            If ``graphs``, ``fingerprints`` and ``rows`` differ in length.
+            If ``graphs``, ``fingerprints`` and ``rows`` differ in length, or the model
+            needs descriptors and neither the graphs nor ``smiles`` give them.
         """
+        if self.descriptors is not None and any(getattr(g, "descriptors", None) is None for g in graphs):
+            if smiles is None:
+                raise ValueError("this model joins molecule descriptors: pass the graphs' standardized smiles")
+            self.attach_descriptors(graphs, smiles)
         rows = np.arange(len(graphs)) if rows is None else np.asarray(rows, dtype=np.int64)
         n = len(graphs) if n_rows is None else int(n_rows)
         if not (len(rows) == len(graphs) == len(fingerprints)):
@@ -163,7 +195,8 @@ class EfficacyModel:
         graphs = [g for g in batch.graphs if g is not None]
         fps = domain_fingerprints(cleaned["smiles"].iloc[good].tolist())
         out = pd.DataFrame({"smiles": [("" if s is None else s) for s in smiles], "smiles_std": cleaned["smiles"].to_numpy()})
-        for col, values in self.predict_featurized(graphs, fps, rows=good, n_rows=len(smiles)).items():
+        std_smiles = cleaned["smiles"].iloc[good].tolist()
+        for col, values in self.predict_featurized(graphs, fps, rows=good, n_rows=len(smiles), smiles=std_smiles).items():
             out[col] = values
         out["state"], out["error"] = states, errors
         return out
@@ -187,6 +220,7 @@ class EfficacyModel:
                 "standardizer": None if self.standardizer is None else _standardizer_dict(self.standardizer),
                 "max_heavy_atoms": self.max_heavy_atoms,
                 "domain_fingerprint": {"kind": "morgan", "radius": 2, "n_bits": 2048},
+                "descriptors": None if self.descriptors is None else self.descriptors.to_dict(),
             },
             "metrics": self.metrics,
             "info": self.info,
@@ -236,6 +270,10 @@ def load_model(path) -> EfficacyModel:
         scaler = TargetScaler.from_dict(manifest["scaler"]) if config.task == "regression" else IdentityScaler()
         calibrator = ConformalCalibrator.from_dict(manifest["calibrator"]) if manifest.get("calibrator") else None
         std = featurizer.get("standardizer")
+        descriptors = DescriptorFeaturizer.from_dict(featurizer["descriptors"]) if featurizer.get("descriptors") else None
+        if (0 if descriptors is None else descriptors.dim) != config.descriptor_dim:
+            raise CheckpointError(f"{path}: the model joins {config.descriptor_dim} descriptors but its featurizer makes "
+                                  f"{0 if descriptors is None else descriptors.dim}")
         return EfficacyModel(
             members=members,
             model_config=config,
@@ -247,6 +285,7 @@ def load_model(path) -> EfficacyModel:
             max_heavy_atoms=featurizer.get("max_heavy_atoms"),
             metrics=manifest.get("metrics", {}),
             info=manifest.get("info", {}),
+            descriptors=descriptors,
         )
     except CheckpointError:
         raise

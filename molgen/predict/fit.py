@@ -36,6 +36,7 @@ def fit_efficacy_model(
     train_config: TrainConfig = TrainConfig(),
     standardizer: Standardizer | None = Standardizer(),
     max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS,
+    descriptors: str | None = None,
     progress: bool = False,
 ) -> EfficacyModel:
     """Train an efficacy model from measured data.
@@ -60,6 +61,11 @@ def fit_efficacy_model(
         Coverage of the conformal intervals (regression).
     model_options : dict, optional
         :class:`molgen.models.ModelConfig` fields (``encoder``, ``hidden``, ``depth``, ...).
+    descriptors : {"rdkit2d", "morgan_counts"} or None
+        Molecule-level features joined after the readout (Chemprop's extra descriptors):
+        ``"rdkit2d"``, RDKit's ~200 2D descriptors; ``"morgan_counts"``, Morgan count
+        fingerprints. Scaled on the training molecules; stored with the model and
+        computed again at prediction. ``None`` (default): the graph alone.
 
     Returns
     -------
@@ -70,12 +76,12 @@ def fit_efficacy_model(
     Raises
     ------
     ValueError
-        Unknown task, mismatched lengths, too few valid molecules, bad sizes.
+        Unknown task or descriptors, mismatched lengths, too few valid molecules, bad sizes.
     """
     data = prepare_training_data(
         smiles, targets, target_names=target_names, task=task, n_classes=n_classes, split_method=split_method, sizes=sizes,
         model_options=model_options, train_config=train_config, standardizer=standardizer, max_heavy_atoms=max_heavy_atoms,
-        progress=progress,
+        descriptors=descriptors, progress=progress,
     )
     members, histories = train_ensemble(
         data.model_config, data.graphs(data.train), data.graphs(data.valid), n_members=ensemble_size, config=train_config,
@@ -126,6 +132,7 @@ def assemble_efficacy_model(
         fingerprints=domain_fingerprints([data.smiles[i] for i in np.concatenate([data.train, data.valid])]),
         standardizer=data.standardizer,
         max_heavy_atoms=data.max_heavy_atoms,
+        descriptors=data.descriptors,
     )
     ok = data.featurized
     calib, test = data.calib[ok[data.calib]], data.test[ok[data.test]]

@@ -15,6 +15,7 @@ import torch
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer
 from molgen.data import MoleculeTable, split
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, GraphBatch, graphs_from_smiles
+from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.models import ModelConfig
 from molgen.predict.efficacy import TASKS
 from molgen.train import IdentityScaler, TargetScaler, TrainConfig
@@ -46,6 +47,9 @@ class TrainingData:
         ``rows``, ``invalid``, ``duplicates_merged``, ``train``, ``valid``.
     standardizer, max_heavy_atoms
         The cleaning settings, stored with the model so prediction cleans the same way.
+    descriptors : DescriptorFeaturizer or None
+        Molecule-level features fitted on the training rows (each graph carries its
+        scaled row as ``graph.descriptors``); ``None`` for graphs only.
     info : dict
         ``split_method``, ``sizes`` and ``train_config`` for the model's record.
     """
@@ -64,6 +68,7 @@ class TrainingData:
     standardizer: Standardizer | None
     max_heavy_atoms: int | None
     info: dict
+    descriptors: DescriptorFeaturizer | None = None
 
     def graphs(self, idx) -> list:
         """The featurized graphs of rows ``idx`` (rows that failed featurization left out)."""
@@ -88,6 +93,7 @@ def prepare_training_data(
     train_config: TrainConfig | None = None,
     standardizer: Standardizer | None = Standardizer(),
     max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS,
+    descriptors: str | None = None,
     progress: bool = False,
 ) -> TrainingData:
     """Standardize, deduplicate (by InChIKey, targets averaged), split, scale and featurize.
@@ -102,6 +108,8 @@ def prepare_training_data(
         ``None`` keeps molecules as parsed.
     max_heavy_atoms : int or None
         Larger molecules are rejected (state ``too_large``).
+    descriptors : {"rdkit2d", "morgan_counts"} or None
+        Molecule-level features joined after the readout, scaled on the training rows.
 
     Returns
     -------
@@ -110,8 +118,12 @@ def prepare_training_data(
     Raises
     ------
     ValueError
-        Unknown task, mismatched lengths, bad ``sizes``, fewer than 10 valid labelled molecules.
+        Unknown task or descriptors, mismatched lengths, bad ``sizes``, fewer than 10
+        valid labelled molecules, ``descriptor_dim`` in ``model_options``.
     """
+    featurizer = None if descriptors is None else DescriptorFeaturizer(descriptors)
+    if "descriptor_dim" in (model_options or {}):
+        raise ValueError("descriptor_dim is set from descriptors=...; leave it out of model_options")
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     train_config = train_config or TrainConfig()
@@ -137,7 +149,14 @@ def prepare_training_data(
     for graph, row in zip(batch.graphs, scaler.transform(y)):
         if graph is not None:
             graph.y = torch.tensor(row, dtype=torch.float32).view(1, -1)
-    options = {"task": task, "n_tasks": len(names), "n_classes": n_classes if task == "multiclass" else None}
+    if featurizer is not None:
+        featurizer.fit([std_smiles[i] for i in train])
+        values = torch.from_numpy(featurizer.transform(std_smiles))
+        for i, graph in enumerate(batch.graphs):
+            if graph is not None:
+                graph.descriptors = values[i : i + 1]
+    options = {"task": task, "n_tasks": len(names), "n_classes": n_classes if task == "multiclass" else None,
+               "descriptor_dim": 0 if featurizer is None else featurizer.dim}
     options.update(model_options or {})
     config = ModelConfig(atom_dim=ATOM_FDIM, bond_dim=BOND_FDIM, **options)
     counts = table.counts()
@@ -162,6 +181,7 @@ def prepare_training_data(
         standardizer=standardizer,
         max_heavy_atoms=max_heavy_atoms,
         info={"split_method": split_method, "sizes": list(sizes), "train_config": train_config.to_dict()},
+        descriptors=featurizer,
     )
 
 

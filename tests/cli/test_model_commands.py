@@ -122,6 +122,25 @@ def test_train_three_text_labels_is_an_error(work, tmp_path, capsys):
     assert not (tmp_path / "m").exists()
 
 
+def test_train_with_descriptors_then_predict(work, tmp_path, capsys):
+    model_dir = tmp_path / "desc"
+    code, out, err = _run(
+        capsys, "train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50",
+        "--descriptors", "morgan_counts", "--out", model_dir, "--ensemble-size", "1", *TINY, *SIZES,
+    )
+    assert code == 0, err
+    model = load_model(model_dir)
+    assert model.descriptors.kind == "morgan_counts" and model.model_config.descriptor_dim == 2048
+    code, out, err = _run(capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles",
+                          "--out", tmp_path / "p.csv")
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "p.csv", keep_default_na=False)["state"].tolist() == QUERY_STATES
+    with pytest.raises(SystemExit) as exit_info:
+        _run(capsys, "train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50",
+             "--descriptors", "mordred", "--out", tmp_path / "m2")
+    assert exit_info.value.code == 2 and "invalid choice: 'mordred'" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------- predict
 
 
