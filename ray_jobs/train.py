@@ -21,6 +21,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--split", default="scaffold")
+    parser.add_argument("--descriptors", choices=("rdkit2d", "morgan_counts"), help="molecule-level features joined after the readout")
     parser.add_argument("--max-failures", type=int, default=2, help="restarts from the last checkpoint")
     parser.add_argument("--storage", help="Ray Train storage path (checkpoints; shared storage on a cluster)")
     parser.add_argument("--address", help="Ray cluster (default: RAY_ADDRESS, else a local instance)")
@@ -37,7 +38,7 @@ def main(argv=None) -> int:
     targets = frame[args.target_col].apply(lambda col: col.astype(float))
     model = fit_distributed(
         frame[args.smiles_col].tolist(), targets, out=args.out, task=args.task, ensemble_size=args.ensemble,
-        num_workers=args.workers, use_gpu=args.gpu, split_method=args.split, max_failures=args.max_failures,
+        num_workers=args.workers, use_gpu=args.gpu, split_method=args.split, descriptors=args.descriptors, max_failures=args.max_failures,
         train_config=TrainConfig(epochs=args.epochs, batch_size=args.batch_size), storage_path=args.storage, address=args.address,
     )
     print(f"saved {args.out}: test metrics {model.metrics.get('test')}", file=sys.stderr)

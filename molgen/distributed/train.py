@@ -113,6 +113,7 @@ def fit_distributed(
     num_workers: int = 2,
     use_gpu: bool | None = None,
     model_options: dict | None = None,
+    descriptors: str | None = None,
     train_config=None,
     split_method: str = "scaffold",
     sizes=(0.7, 0.1, 0.1, 0.1),
@@ -126,7 +127,7 @@ def fit_distributed(
 
     Parameters
     ----------
-    smiles, targets, target_names, task, model_options, split_method, sizes, coverage_target
+    smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target
         As for :func:`molgen.predict.fit_efficacy_model`.
     out : path
         Model directory to write.
@@ -169,7 +170,7 @@ def fit_distributed(
     train_config = train_config or TrainConfig()
     data = prepare_training_data(
         smiles, targets, target_names=target_names, task=task, split_method=split_method, sizes=sizes,
-        model_options=model_options, train_config=train_config,
+        model_options=model_options, train_config=train_config, descriptors=descriptors,
     )
     if use_gpu is None:
         use_gpu = ray.cluster_resources().get("GPU", 0) >= num_workers

@@ -114,7 +114,7 @@ class EfficacyModel:
             raise ValueError(f"{len(graphs)} graphs but {len(smiles)} SMILES for their descriptors")
         values = torch.from_numpy(self.descriptors.transform(list(smiles))) if len(graphs) else None
         for i, graph in enumerate(graphs):
-            graph.descriptors = values[i : i + 1]
+            graph.descriptors = values[i : i + 1].clone()  # own storage: a view would pickle the whole matrix
         return graphs
 
     def predict_featurized(

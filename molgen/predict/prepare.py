@@ -154,7 +154,7 @@ def prepare_training_data(
         values = torch.from_numpy(featurizer.transform(std_smiles))
         for i, graph in enumerate(batch.graphs):
             if graph is not None:
-                graph.descriptors = values[i : i + 1]
+                graph.descriptors = values[i : i + 1].clone()  # own storage: a view would pickle the whole matrix
     options = {"task": task, "n_tasks": len(names), "n_classes": n_classes if task == "multiclass" else None,
                "descriptor_dim": 0 if featurizer is None else featurizer.dim}
     options.update(model_options or {})

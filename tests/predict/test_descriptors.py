@@ -115,3 +115,16 @@ def test_descriptor_dim_is_not_a_model_option():
     data = load_dataset("chembl2321810").frame.head(30)
     with pytest.raises(ValueError, match="descriptor_dim"):
         fit_efficacy_model(data["smiles"], data["pIC50"], model_options={"descriptor_dim": 5}, descriptors="rdkit2d")
+
+
+def test_each_graph_owns_its_descriptor_row():
+    """A row view would drag the whole n x 2048 matrix into every pickled graph (Ray, DataLoader workers)."""
+    import pickle
+
+    from molgen.predict import prepare_training_data
+
+    data = load_dataset("chembl2321810").frame.head(60)
+    prepared = prepare_training_data(data["smiles"], data["pIC50"], descriptors="morgan_counts", split_method="random")
+    graph = prepared.graphs(prepared.train)[0]
+    assert graph.descriptors.shape == (1, 2048)
+    assert len(pickle.dumps(graph)) < 3 * 2048 * 4
