@@ -320,6 +320,16 @@ def _rss_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _scratch(stats_path: Path) -> Path:
+    """A worker's scratch folder for input files (in memory where /dev/shm exists).
+
+    libFuzzer ends the worker with ``exit()``, so the worker cannot clean up after
+    itself; the driver removes this folder when the worker has exited.
+    """
+    base = Path("/dev/shm") if os.path.isdir("/dev/shm") else Path(tempfile.gettempdir())
+    return base / f"molgen-fuzz-{zlib.crc32(str(stats_path.resolve()).encode()):08x}-{stats_path.stem}"
+
+
 def run_worker(target: str, libfuzzer_args: list[str], stats_path: Path, runs: int) -> None:
     """One libFuzzer run of ``target``; writes counts and memory figures to ``stats_path``."""
     import atheris
@@ -331,7 +341,8 @@ def run_worker(target: str, libfuzzer_args: list[str], stats_path: Path, runs: i
         import molgen.scoring  # noqa: F401
 
     function = TARGET_FUNCTIONS[target]
-    scratch = Path(tempfile.mkdtemp(prefix=f"molgen-fuzz-{target}-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    scratch = _scratch(stats_path)
+    scratch.mkdir(parents=True, exist_ok=True)
     kwargs = {"folder": scratch} if target in ("table", "config") else {}
     outcomes: collections.Counter = collections.Counter()
     state = {"n": 0, "start": time.time(), "rss_start": None, "slowest": 0.0}
@@ -396,6 +407,7 @@ def fuzz_target(target: str, runs: int, timeout: int, rss_limit_mb: int, workdir
     for process, stats_path, log in processes:
         code = process.wait()
         log.close()
+        shutil.rmtree(_scratch(stats_path), ignore_errors=True)
         part = json.loads(stats_path.read_text()) if stats_path.exists() else {}
         stats["inputs"] += part.get("inputs", 0)
         stats["outcomes"].update(part.get("outcomes", {}))
