@@ -76,10 +76,14 @@ class Standardizer:
 
     def __call__(self, mol: Chem.Mol) -> Chem.Mol:
         try:
+            # The in-place forms on a copy: RDKit's copying Cleanup() and choose() leak the
+            # copy (~10 KB) each time they raise, which a long screening job would feel.
+            if self.cleanup or self.largest_fragment:
+                mol = Chem.RWMol(mol)
             if self.cleanup:
-                mol = rdMolStandardize.Cleanup(mol)
+                rdMolStandardize.CleanupInPlace(mol)
             if self.largest_fragment:
-                mol = self._tool("fragment").choose(mol)
+                self._tool("fragment").chooseInPlace(mol)
             if self.neutralize:
                 mol = self._tool("uncharger").uncharge(mol)
             if self.canonical_tautomer:

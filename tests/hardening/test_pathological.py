@@ -109,3 +109,27 @@ def test_limits_keep_outputs_aligned():
     fps = morgan_fingerprints(smiles, n_bits=64)
     assert fps.array.shape == (4, 64) and fps.valid_mask.tolist() == [False, False, True, False]
     assert np.all(fps.array[~fps.valid_mask] == 0)
+
+
+def test_failed_standardization_does_not_leak_memory():
+    """RDKit's copying Cleanup()/choose() leaked ~10 KB per molecule they rejected (found by fuzzing)."""
+    import gc
+    import os
+
+    if not os.path.exists("/proc/self/statm"):
+        pytest.skip("needs Linux /proc to read the resident set size")
+
+    def rss_kb() -> float:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024
+
+    rejected = ["Oc1cccc~n1", "c1cccc~n1"]  # a query bond: cleanup raises a valence error
+    assert set(clean_smiles(rejected)["state"]) == {"standardization_failed"}
+    for _ in range(100):
+        clean_smiles(rejected)
+    gc.collect()
+    before = rss_kb()
+    for _ in range(1500):
+        clean_smiles(rejected)
+    gc.collect()
+    assert rss_kb() - before < 8_000  # the leak made ~30,000 KB here
