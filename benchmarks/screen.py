@@ -2,6 +2,7 @@
 
     nice -n 5 .venv/bin/python benchmarks/screen.py --rows 6000 --workers 1 2
     nice -n 5 .venv/bin/python benchmarks/screen.py --rows 10000 40000 160000 --workers 2 --no-plain --hidden 64
+    .venv/bin/python benchmarks/screen.py --rows 300000 --shard-size 5000 --rss-series    # leak check
 
 Library: the first --rows molecules of the MOSES training set (molsets wheel), written as a
 gzipped CSV slice. Model: a real efficacy model trained here on CHEMBL2321810 (one member, a
@@ -84,6 +85,35 @@ def plain_loop(model: Path, library: Path, out: Path, shard_size: int) -> dict:
             "per_stage_mol_per_s": {k: n / v for k, v in times.items() if v > 0}}
 
 
+def rss_series(model: Path, library: Path, shard_size: int) -> list[dict]:
+    """The stages in one process, shard after shard; resident memory after each shard (leak check)."""
+    import gc
+    import os
+
+    from molgen.distributed.library import find_files, plan_shards, read_shard, scan_file
+    from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
+
+    def rss_mb() -> float:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    root, paths = find_files(library)
+    files = [scan_file(p, root, shard_size) for p in paths]
+    stages = [PrepareStage(model), FeaturizeStage(), PredictStage(model, device="cpu"), ScoreStage(model)]
+    series, rows = [], 0
+    for shard in plan_shards(files, shard_size):
+        batch = read_shard(files[shard.file], shard, smiles_col="SMILES")
+        batch["_shard"] = np.full(shard.count, shard.index)
+        for stage in stages:
+            batch = stage(batch)
+        rows += shard.count
+        del batch
+        gc.collect()
+        series.append({"rows": rows, "rss_mb": round(rss_mb(), 1)})
+        print(json.dumps(series[-1]), file=sys.stderr, flush=True)
+    return series
+
+
 RAY_RUN = """
 import json, os, sys, threading, time, psutil
 from molgen.distributed import ensure_ray, screen
@@ -130,6 +160,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--shard-size", type=int, default=2000)
     parser.add_argument("--no-plain", action="store_true", help="skip the plain single-process loop")
+    parser.add_argument("--rss-series", action="store_true", help="instead: run the stages in one process and record RSS after every shard")
     parser.add_argument("--hidden", type=int, default=300, help="model width (default: %(default)s, the default architecture)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,6 +170,9 @@ def main() -> None:
                   "date": time.strftime("%Y-%m-%d %H:%M"), "load_average": __import__("os").getloadavg(), "runs": []}
         for rows in args.rows:
             library = build_library(tmp, rows)
+            if args.rss_series:
+                report["runs"].append({"rows": rows, "engine": "stages in one process", "rss_after_each_shard": rss_series(model, library, args.shard_size)})
+                continue
             if not args.no_plain:
                 report["runs"].append({"rows": rows, "engine": "plain loop", **plain_loop(model, library, tmp / f"plain{rows}", args.shard_size)})
             for w in args.workers:
