@@ -46,6 +46,10 @@ def add_parser(subparsers) -> None:
         help="split method, a molgen.data.SPLITTERS name: scaffold (default), scaffold_balanced, random, cluster",
     )
     parser.add_argument(
+        "--valid-split", metavar="METHOD",
+        help="how the valid (early stopping) and calibration parts are split off the non-test molecules (default: --split)",
+    )
+    parser.add_argument(
         "--sizes", type=float, nargs=4, default=(0.7, 0.1, 0.1, 0.1), metavar=("TRAIN", "VALID", "CALIB", "TEST"),
         help="fractions of the molecules for training, validation (early stopping), calibration (intervals) "
         "and test (reported metrics); default: 0.7 0.1 0.1 0.1",
@@ -83,6 +87,8 @@ def run(args) -> int:
     from molgen.data import SPLITTERS, read_table
 
     SPLITTERS.get(args.split)  # unknown names list the choices, before any work is done
+    if args.valid_split is not None:
+        SPLITTERS.get(args.valid_split)
     _check_sizes(args.sizes)
     frame = read_table(args.data, sep=args.sep)
     check_columns(frame, args.smiles_col, args.target_cols, args.id_col)
@@ -121,6 +127,7 @@ def run(args) -> int:
         task=task,
         ensemble_size=args.ensemble_size,
         split_method=args.split,
+        valid_split=args.valid_split,
         sizes=tuple(args.sizes),
         coverage_target=args.coverage,
         model_options=model_options,

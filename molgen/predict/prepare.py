@@ -89,6 +89,7 @@ def prepare_training_data(
     n_classes: int | None = None,
     split_method: str = "scaffold",
     sizes: Sequence[float] = DEFAULT_SIZES,
+    valid_split: str | None = None,
     model_options: dict | None = None,
     train_config: TrainConfig | None = None,
     standardizer: Standardizer | None = Standardizer(),
@@ -100,7 +101,7 @@ def prepare_training_data(
 
     Parameters
     ----------
-    smiles, targets, target_names, task, n_classes, split_method, sizes, model_options
+    smiles, targets, target_names, task, n_classes, split_method, sizes, valid_split, model_options
         As for :func:`molgen.predict.fit_efficacy_model`.
     train_config : molgen.train.TrainConfig, optional
         Its ``seed`` drives the split.
@@ -142,7 +143,7 @@ def prepare_training_data(
     y = unique[names].to_numpy(dtype=np.float64)
     if task == "multiclass":
         n_classes = n_classes or int(np.nanmax(y)) + 1
-    train, valid, calib, test = four_way_split(std_smiles, split_method, sizes, train_config.seed)
+    train, valid, calib, test = four_way_split(std_smiles, split_method, sizes, train_config.seed, valid_split)
 
     batch = graphs_from_smiles(std_smiles, max_heavy_atoms=None, progress=progress)
     scaler = (TargetScaler() if task == "regression" else IdentityScaler()).fit(y[train])
@@ -180,7 +181,7 @@ def prepare_training_data(
         },
         standardizer=standardizer,
         max_heavy_atoms=max_heavy_atoms,
-        info={"split_method": split_method, "sizes": list(sizes), "train_config": train_config.to_dict()},
+        info={"split_method": split_method, "valid_split": valid_split or split_method, "sizes": list(sizes), "train_config": train_config.to_dict()},
         descriptors=featurizer,
     )
 
@@ -212,8 +213,11 @@ def targets_frame(targets, target_names=None) -> pd.DataFrame:
     return frame
 
 
-def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed: int):
-    """``(train, valid, calibration, test)`` index arrays; calibration is split off train by the same method.
+def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed: int, valid_method: str | None = None):
+    """``(train, valid, calibration, test)`` index arrays.
+
+    ``method`` splits off the test part. The valid and calibration parts are split off
+    the rest by ``valid_method`` (default: ``method``, calibration split off train by it).
 
     Raises
     ------
@@ -223,6 +227,12 @@ def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed:
     if len(sizes) != 4 or abs(sum(sizes) - 1) > 1e-6 or min(sizes) < 0:
         raise ValueError(f"sizes must be four fractions (train, valid, calibration, test) summing to 1, got {sizes!r}")
     tr, va, ca, te = sizes
+    if valid_method is not None and valid_method != method:
+        rest = tr + va + ca
+        outer = split(smiles, method=method, sizes=(rest, 0.0, te), seed=seed)
+        pool = outer.train
+        inner = split([smiles[i] for i in pool], method=valid_method, sizes=(tr / rest, va / rest, ca / rest), seed=seed)
+        return pool[inner.train], pool[inner.valid], pool[inner.test], outer.test
     first = split(smiles, method=method, sizes=(tr + ca, va, te), seed=seed)
     pool = first.train
     if ca > 0:

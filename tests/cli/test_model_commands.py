@@ -126,11 +126,12 @@ def test_train_with_descriptors_then_predict(work, tmp_path, capsys):
     model_dir = tmp_path / "desc"
     code, out, err = _run(
         capsys, "train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50",
-        "--descriptors", "morgan_counts", "--out", model_dir, "--ensemble-size", "1", *TINY, *SIZES,
+        "--descriptors", "morgan_counts", "--valid-split", "random", "--out", model_dir, "--ensemble-size", "1", *TINY, *SIZES,
     )
     assert code == 0, err
     model = load_model(model_dir)
     assert model.descriptors.kind == "morgan_counts" and model.model_config.descriptor_dim == 2048
+    assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "random"
     code, out, err = _run(capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles",
                           "--out", tmp_path / "p.csv")
     assert code == 0, err

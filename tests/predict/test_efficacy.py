@@ -136,3 +136,28 @@ def test_save_refuses_foreign_folder(regression_model, tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(CheckpointError, match="not a molgen model"):
         model.save(tmp_path)
+
+
+def test_valid_split_keeps_the_test_part_and_changes_the_rest():
+    from molgen.predict.prepare import four_way_split
+
+    smiles = load_dataset("chembl2321810").frame["smiles"].tolist()
+    same = four_way_split(smiles, "scaffold", (0.7, 0.1, 0.1, 0.1), 0)
+    mixed = four_way_split(smiles, "scaffold", (0.7, 0.1, 0.1, 0.1), 0, "random")
+    assert sorted(same[3]) == sorted(mixed[3])  # the same unseen-scaffold test part
+    assert sorted(np.concatenate(mixed)) == list(range(len(smiles)))  # every molecule once
+    assert set(same[1]) != set(mixed[1])
+    # a scaffold valid part shares no scaffold with train; a random one mostly does
+    from molgen.data.splits import scaffold_groups
+
+    groups = scaffold_groups(smiles)
+    assert not set(groups[same[1]]) & set(groups[same[0]])
+    assert np.isin(groups[mixed[1]], groups[mixed[0]]).mean() > 0.5
+
+
+def test_fit_records_valid_split(chembl):
+    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
+                               valid_split="random")
+    assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "random"
+    with pytest.raises(ValueError, match="unknown"):
+        fit_efficacy_model(chembl["smiles"], chembl["pIC50"], valid_split="by-colour")
