@@ -138,8 +138,13 @@ class DescriptorFeaturizer:
         mean, std = np.asarray(d["mean"], dtype=np.float64), np.asarray(d["std"], dtype=np.float64)
         if mean.shape != (f.dim,) or std.shape != (f.dim,):
             raise ValueError(f"descriptor scaling has {mean.size}/{std.size} values for {f.dim} descriptors")
+        if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+            raise ValueError("descriptor scaling holds non-finite values or a non-positive std")
+        columns = np.asarray(d["log_columns"], dtype=np.int64).reshape(-1)
+        if columns.size and (columns.min() < 0 or columns.max() >= f.dim):
+            raise ValueError(f"descriptor log_columns out of range 0..{f.dim - 1}")
         f.log_columns = np.zeros(f.dim, dtype=bool)
-        f.log_columns[np.asarray(d["log_columns"], dtype=np.int64)] = True
+        f.log_columns[columns] = True
         f.mean, f.std = mean, std
         return f
 

@@ -45,6 +45,12 @@ def test_round_trip_and_refusals():
     d["names"][0] = "NotAnRDKitDescriptor"
     with pytest.raises(ValueError, match="differ from this RDKit"):
         DescriptorFeaturizer.from_dict(d)
+    for key, value, message in [("log_columns", [10_000], "out of range"), ("std", [0.0] * len(d["std"]), "non-positive"),
+                                ("mean", [float("nan")] * len(d["mean"]), "non-finite")]:
+        d = DescriptorFeaturizer("rdkit2d").fit(TRAIN).to_dict()
+        d[key] = value
+        with pytest.raises(ValueError, match=message):
+            DescriptorFeaturizer.from_dict(d)
     with pytest.raises(RuntimeError, match="before fit"):
         DescriptorFeaturizer("rdkit2d").transform(["CCO"])
 
