@@ -50,20 +50,27 @@ def build_library(folder: Path, rows: int) -> Path:
     return path
 
 
+def local_pipeline(model: Path, library: Path, shard_size: int):
+    """``(files, shards, stages)``: the library's shards and the screening stages, in this process."""
+    from molgen.distributed.library import find_files, plan_shards, scan_file
+    from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
+
+    root, paths = find_files(library)
+    files = [scan_file(p, root, shard_size) for p in paths]
+    stages = {"prepare": PrepareStage(model), "featurize": FeaturizeStage(), "predict": PredictStage(model, device="cpu"), "score": ScoreStage(model)}
+    return files, plan_shards(files, shard_size), stages
+
+
 def plain_loop(model: Path, library: Path, out: Path, shard_size: int) -> dict:
     """The same stages in one process, one shard at a time, timed per stage."""
-    from molgen.distributed.library import find_files, plan_shards, read_shard, scan_file
-    from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
+    from molgen.distributed.library import read_shard
     from molgen.distributed.workers import WriteShard
 
     out.mkdir(parents=True)
     (out / "shards").mkdir()
     times = dict.fromkeys(["read", "prepare", "featurize", "predict", "score", "write"], 0.0)
     t0 = time.perf_counter()
-    root, paths = find_files(library)
-    files = [scan_file(p, root, shard_size) for p in paths]
-    shards = plan_shards(files, shard_size)
-    stages = {"prepare": PrepareStage(model), "featurize": FeaturizeStage(), "predict": PredictStage(model, device="cpu"), "score": ScoreStage(model)}
+    files, shards, stages = local_pipeline(model, library, shard_size)
     writer = WriteShard(out, counts={s.index: s.count for s in shards}, smiles_col="SMILES", id_col=None, top_k=100)
     start = time.perf_counter()
     n = 0
@@ -90,21 +97,18 @@ def rss_series(model: Path, library: Path, shard_size: int) -> list[dict]:
     import gc
     import os
 
-    from molgen.distributed.library import find_files, plan_shards, read_shard, scan_file
-    from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
+    from molgen.distributed.library import read_shard
 
     def rss_mb() -> float:
         with open("/proc/self/statm") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
-    root, paths = find_files(library)
-    files = [scan_file(p, root, shard_size) for p in paths]
-    stages = [PrepareStage(model), FeaturizeStage(), PredictStage(model, device="cpu"), ScoreStage(model)]
+    files, shards, stages = local_pipeline(model, library, shard_size)
     series, rows = [], 0
-    for shard in plan_shards(files, shard_size):
+    for shard in shards:
         batch = read_shard(files[shard.file], shard, smiles_col="SMILES")
         batch["_shard"] = np.full(shard.count, shard.index)
-        for stage in stages:
+        for stage in stages.values():
             batch = stage(batch)
         rows += shard.count
         del batch

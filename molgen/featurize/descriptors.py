@@ -10,6 +10,7 @@ import math
 import warnings
 
 import numpy as np
+import torch
 from rdkit import Chem
 from rdkit.Chem import Descriptors
 
@@ -116,6 +117,24 @@ class DescriptorFeaturizer:
             raise RuntimeError("DescriptorFeaturizer.transform before fit")
         x = (_log(raw_descriptors(list(smiles), self.kind), self.log_columns) - self.mean) / self.std
         return np.clip(np.nan_to_num(x, nan=0.0), -CLIP, CLIP).astype(np.float32)
+
+    def attach(self, graphs: list, smiles: list[str]) -> list:
+        """Set ``graph.descriptors`` (scaled, ``1 x dim``) from each graph's SMILES; ``None`` graphs are skipped.
+
+        Raises
+        ------
+        ValueError
+            If ``graphs`` and ``smiles`` differ in length.
+        """
+        if len(graphs) != len(smiles):
+            raise ValueError(f"{len(graphs)} graphs but {len(smiles)} SMILES for their descriptors")
+        if not len(graphs):
+            return graphs
+        values = torch.from_numpy(self.transform(list(smiles)))
+        for i, graph in enumerate(graphs):
+            if graph is not None:
+                graph.descriptors = values[i : i + 1].clone()  # own storage: a view would pickle the whole matrix
+        return graphs
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "names": list(self.names), "log_columns": np.flatnonzero(self.log_columns).tolist(),

@@ -108,14 +108,7 @@ class EfficacyModel:
         ValueError
             If ``graphs`` and ``smiles`` differ in length.
         """
-        if self.descriptors is None:
-            return graphs
-        if len(graphs) != len(smiles):
-            raise ValueError(f"{len(graphs)} graphs but {len(smiles)} SMILES for their descriptors")
-        values = torch.from_numpy(self.descriptors.transform(list(smiles))) if len(graphs) else None
-        for i, graph in enumerate(graphs):
-            graph.descriptors = values[i : i + 1].clone()  # own storage: a view would pickle the whole matrix
-        return graphs
+        return graphs if self.descriptors is None else self.descriptors.attach(graphs, smiles)
 
     def predict_featurized(
         self, graphs: list, fingerprints: np.ndarray, *, rows=None, n_rows: int | None = None, smiles: list[str] | None = None

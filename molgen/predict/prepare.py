@@ -151,11 +151,7 @@ def prepare_training_data(
         if graph is not None:
             graph.y = torch.tensor(row, dtype=torch.float32).view(1, -1)
     if featurizer is not None:
-        featurizer.fit([std_smiles[i] for i in train])
-        values = torch.from_numpy(featurizer.transform(std_smiles))
-        for i, graph in enumerate(batch.graphs):
-            if graph is not None:
-                graph.descriptors = values[i : i + 1].clone()  # own storage: a view would pickle the whole matrix
+        featurizer.fit([std_smiles[i] for i in train]).attach(batch.graphs, std_smiles)
     options = {"task": task, "n_tasks": len(names), "n_classes": n_classes if task == "multiclass" else None,
                "descriptor_dim": 0 if featurizer is None else featurizer.dim}
     options.update(model_options or {})
