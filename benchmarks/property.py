@@ -10,8 +10,8 @@ For each data set (``chembl2321810`` pIC50, ``freesolv`` hydration free energy,
    none sees the test part before it predicts it.
 2. **molgen**: ``fit_efficacy_model`` with its defaults (3-member D-MPNN ensemble,
    ``TrainConfig()``: up to 60 epochs, patience 15), given train + valid only. It splits
-   its input itself (early-stopping valid and conformal calibration parts) with the same
-   split method; ``sizes=(7/9, 1/9, 1/9, 0)`` of train + valid keeps molgen's default
+   its input itself: a conformal calibration part by the same split method and an
+   early-stopping valid part at random (its default ``valid_split``); ``sizes=(7/9, 1/9, 1/9, 0)`` of train + valid keeps molgen's default
    proportions (70 / 10 / 10 of the whole, the outer test being its 10 % test part).
    Test SMILES are predicted with ``EfficacyModel.predict``; RMSE / MAE / R2 with
    ``molgen.metrics.regression_metrics`` and the coverage of its 90 % intervals.
@@ -600,6 +600,27 @@ def run_chemprop(data: dict, parts, seed: int, args, workdir: Path, test_csv: Pa
 # ----------------------------------------------------------------------------- driver
 
 
+def molgen_defaults() -> dict:
+    """molgen's fitting defaults, part of its record key: a changed default reruns its records."""
+    import dataclasses
+    import inspect
+
+    from molgen.models import ModelConfig
+    from molgen.predict import fit_efficacy_model
+    from molgen.predict.prepare import DEFAULT_VALID_SPLIT
+    from molgen.train import TrainConfig
+
+    fit = {
+        name: p.default for name, p in inspect.signature(fit_efficacy_model).parameters.items()
+        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms")
+    }
+    fit["valid_split"] = fit["valid_split"] or DEFAULT_VALID_SPLIT
+    fit["sizes"] = list(fit["sizes"])
+    model = {f.name: f.default for f in dataclasses.fields(ModelConfig) if f.default is not dataclasses.MISSING}
+    train = {k: v for k, v in TrainConfig().to_dict().items() if k != "seed"}
+    return json.loads(json.dumps({"fit": fit, "model": model, "train": train}))
+
+
 def model_configs(args) -> dict:
     return {
         "molgen": {
@@ -607,6 +628,7 @@ def model_configs(args) -> dict:
             "epochs": args.molgen_epochs or "default",
             "sizes": [round(s, 6) for s in MOLGEN_SIZES],
             "coverage": COVERAGE,
+            "defaults": molgen_defaults(),
         },
         "rf": {"n_estimators": args.rf_trees, "features": f"morgan_count_r{FP_RADIUS}_{FP_BITS}"},
         "svr": {"grid": SVR_GRID, "features": f"morgan_r{FP_RADIUS}_{FP_BITS}"},
@@ -741,7 +763,7 @@ def summarize(results: dict, args) -> str:
         "Test RMSE, mean ± std over seeds. Outer split `molgen.data.split(smiles_std, method, (0.8, 0.1, 0.1), seed)`"
         " of the standardized, deduplicated molecules; every model is fitted on train + valid and scored on the same"
         " unseen test part. molgen: `fit_efficacy_model` defaults, given train + valid, which it splits itself into"
-        " train / early-stopping valid / conformal calibration (7/9, 1/9, 1/9 of it: molgen's default 70/10/10 of the"
+        " train / early-stopping valid (at random) / conformal calibration (by the split method) (7/9, 1/9, 1/9 of it: molgen's default 70/10/10 of the"
         " whole), so it trains on 70 % of the molecules where Chemprop trains on 80 %. RF: Morgan counts (r=2, 2048)."
         " SVR: the best on valid of RBF (bits), Tanimoto (bits) and MinMax (counts) kernels, refitted on train + valid."
         " Chemprop: CLI defaults with `--splits-column` holding our train / valid parts. **Bold**: lowest mean RMSE.",

@@ -66,6 +66,8 @@ def _add_train(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder for the checkpoint and the prior")
     p.add_argument("--data", metavar="FILE", help="CSV/TSV (.gz allowed) with a SMILES column, or .smi (default: MOSES train)")
     p.add_argument("--smiles-col", metavar="COL", help="SMILES column of a CSV (default: SMILES or smiles)")
+    p.add_argument("--tokenizer", default="smiles", choices=["smiles", "selfies"],
+                   help="regex SMILES tokens or SELFIES symbols (default: %(default)s)")
     p.add_argument("--architecture", default="gru", choices=["gru", "lstm", "transformer"])
     p.add_argument("--hidden-size", type=_positive_int, default=512, help="RNN width (default: %(default)s)")
     p.add_argument("--num-layers", type=_positive_int, default=3, help="RNN / transformer layers (default: %(default)s)")
@@ -119,6 +121,7 @@ def run_train(args) -> int:
         out,
         data=args.data,
         smiles_col=args.smiles_col,
+        tokenizer=args.tokenizer,
         architecture=args.architecture,
         hidden_size=args.hidden_size,
         num_layers=args.num_layers,

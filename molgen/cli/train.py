@@ -47,7 +47,8 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument(
         "--valid-split", metavar="METHOD",
-        help="how the valid (early stopping) and calibration parts are split off the non-test molecules (default: --split)",
+        help="how the valid (early-stopping) part is split off the training molecules (default: random); the test and "
+        "calibration parts always follow --split",
     )
     parser.add_argument(
         "--sizes", type=float, nargs=4, default=(0.7, 0.1, 0.1, 0.1), metavar=("TRAIN", "VALID", "CALIB", "TEST"),

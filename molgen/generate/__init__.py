@@ -1,4 +1,4 @@
-"""Generative design: a SMILES language-model prior (GRU/LSTM/transformer), its training and sampling.
+"""Generative design: a SMILES (or SELFIES) language-model prior (GRU/LSTM/transformer), its training and sampling.
 
 The metrics (:mod:`molgen.generate.metrics`) and goal-directed optimisation
 (:mod:`molgen.generate.optimize`) are subpackages imported on their own.
@@ -6,7 +6,7 @@ The metrics (:mod:`molgen.generate.metrics`) and goal-directed optimisation
 
 from molgen.generate.modules import ARCHITECTURES, RNNLanguageModel, TransformerLanguageModel, build_module
 from molgen.generate.prior import Prior, PriorLoadError, load_prior, shipped_prior_path
-from molgen.generate.tokenizer import SMILES_REGEX, SmilesTokenizer, UnknownTokenError
+from molgen.generate.tokenizer import SMILES_REGEX, SelfiesTokenizer, SmilesTokenizer, UnknownTokenError
 from molgen.generate.train import train_prior
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "PriorLoadError",
     "RNNLanguageModel",
     "SMILES_REGEX",
+    "SelfiesTokenizer",
     "SmilesTokenizer",
     "TransformerLanguageModel",
     "UnknownTokenError",

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from molgen.generate.modules import build_module
-from molgen.generate.tokenizer import SmilesTokenizer
+from molgen.generate.tokenizer import SmilesTokenizer, tokenizer_from_dict
 
 __all__ = ["DEFAULT_MAX_LENGTH", "Prior", "PriorLoadError", "load_prior", "shipped_prior_path"]
 
@@ -36,7 +36,7 @@ class Prior:
 
     Parameters
     ----------
-    tokenizer : SmilesTokenizer
+    tokenizer : SmilesTokenizer or SelfiesTokenizer
         Maps SMILES to token ids and back.
     architecture : {"gru", "lstm", "transformer"}
         Network family.
@@ -321,7 +321,7 @@ class Prior:
         if hashlib.sha256(blob).hexdigest() != config.get("weights_sha256"):
             raise PriorLoadError(f"{weights_path} does not match the checksum in {CONFIG_FILE} (corrupted or replaced)")
         try:
-            tokenizer = SmilesTokenizer.from_dict(config["tokenizer"])
+            tokenizer = tokenizer_from_dict(config["tokenizer"])
             prior = cls(
                 tokenizer,
                 architecture=config["architecture"],

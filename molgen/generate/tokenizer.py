@@ -1,4 +1,7 @@
-"""A REINVENT-style regex SMILES tokenizer with a vocabulary built from training data."""
+"""Tokenizers of the prior: REINVENT-style regex SMILES tokens, or SELFIES symbols (optional).
+
+Both take SMILES in and give SMILES out; a vocabulary is built from training data.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-__all__ = ["SMILES_REGEX", "SmilesTokenizer", "UnknownTokenError"]
+__all__ = ["SMILES_REGEX", "TOKENIZERS", "SelfiesTokenizer", "SmilesTokenizer", "UnknownTokenError", "tokenizer_from_dict"]
 
 #: One SMILES token: a bracket atom, a two-letter halogen, an organic-subset atom, a bond,
 #: a branch, a ``%nn`` ring closure or a one-digit ring closure (REINVENT's pattern).
@@ -29,11 +32,12 @@ class UnknownTokenError(KeyError, ValueError):
         The unknown token (or unmatched text).
     """
 
-    def __init__(self, smiles: str, token: str, reason: str):
+    def __init__(self, smiles: str, token: str | None, reason: str):
         self.smiles = smiles
         self.token = token
         shown = smiles if len(smiles) <= 80 else smiles[:77] + "..."
-        super().__init__(f"{reason} {token!r} in SMILES {shown!r}")
+        what = "" if token is None else f" {token!r} in"
+        super().__init__(f"{reason}{what} SMILES {shown!r}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
@@ -64,6 +68,8 @@ class SmilesTokenizer:
     'CCO'
     """
 
+    kind = "smiles_regex"
+
     def __init__(self, tokens: Sequence[str]):
         tokens = list(tokens)
         bad = [t for t in tokens if not isinstance(t, str) or not t or t in _SPECIAL]
@@ -87,17 +93,22 @@ class SmilesTokenizer:
         """
         counts: Counter = Counter()
         for smi in smiles:
-            counts.update(tokenize(smi))
+            counts.update(cls.split(smi))
         return cls(sorted(counts, key=lambda t: (-counts[t], t)))
+
+    @staticmethod
+    def split(smiles: str) -> list[str]:
+        """The tokens of one SMILES (raises :class:`UnknownTokenError`)."""
+        return tokenize(smiles)
 
     def __len__(self) -> int:
         return len(self.vocab)
 
     def __repr__(self) -> str:
-        return f"SmilesTokenizer(vocab_size={len(self)})"
+        return f"{type(self).__name__}(vocab_size={len(self)})"
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, SmilesTokenizer) and self.vocab == other.vocab
+        return type(other) is type(self) and self.vocab == other.vocab
 
     def tokenize(self, smiles: str) -> list[str]:
         """The SMILES tokens of ``smiles`` (no special tokens).
@@ -107,7 +118,7 @@ class SmilesTokenizer:
         UnknownTokenError
             Characters no SMILES token matches (e.g. ``"X"``, spaces).
         """
-        return tokenize(smiles)
+        return self.split(smiles)
 
     def encode(self, smiles: str) -> list[int]:
         """Token ids with BOS first and EOS last.
@@ -118,7 +129,7 @@ class SmilesTokenizer:
             A token that is not in the vocabulary, or text that is no SMILES token.
         """
         ids = [self.bos_id]
-        for token in tokenize(smiles):
+        for token in self.split(smiles):
             try:
                 ids.append(self.index[token])
             except KeyError:
@@ -144,11 +155,16 @@ class SmilesTokenizer:
             if not 0 <= i < len(self.vocab):
                 raise ValueError(f"token id {i} is outside the vocabulary of {len(self.vocab)} tokens")
             out.append(self.vocab[i])
-        return "".join(out)
+        return self.join(out)
+
+    @staticmethod
+    def join(tokens: list[str]) -> str:
+        """The SMILES of a token list."""
+        return "".join(tokens)
 
     def to_dict(self) -> dict:
         """JSON-ready description: ``{"kind": "smiles_regex", "tokens": [...]}``."""
-        return {"kind": "smiles_regex", "tokens": self.vocab[len(_SPECIAL):]}
+        return {"kind": self.kind, "tokens": self.vocab[len(_SPECIAL):]}
 
     @classmethod
     def from_dict(cls, data: dict) -> SmilesTokenizer:
@@ -159,9 +175,66 @@ class SmilesTokenizer:
         ValueError
             Not a tokenizer description of this kind.
         """
-        if not isinstance(data, dict) or data.get("kind") != "smiles_regex" or not isinstance(data.get("tokens"), list):
-            raise ValueError("not a SMILES tokenizer description: expected {'kind': 'smiles_regex', 'tokens': [...]}")
+        if not isinstance(data, dict) or data.get("kind") != cls.kind or not isinstance(data.get("tokens"), list):
+            raise ValueError(f"not a {cls.__name__} description: expected {{'kind': {cls.kind!r}, 'tokens': [...]}}")
         return cls(data["tokens"])
+
+
+class SelfiesTokenizer(SmilesTokenizer):
+    """SELFIES symbols (Krenn et al. 2020) as tokens: SMILES are encoded to SELFIES, and
+    sampled symbols decoded back to SMILES, so almost every sample is a valid molecule.
+
+    Needs the ``selfies`` package. SMILES that SELFIES cannot encode raise
+    :class:`UnknownTokenError` (training skips them).
+
+    Examples
+    --------
+    >>> tok = SelfiesTokenizer.build(["CCO", "c1ccccc1Br"])
+    >>> tok.tokenize("CCO")
+    ['[C]', '[C]', '[O]']
+    >>> tok.decode(tok.encode("CCO"))
+    'CCO'
+    """
+
+    kind = "selfies"
+
+    @staticmethod
+    def split(smiles: str) -> list[str]:
+        import selfies
+
+        if not isinstance(smiles, str):
+            raise TypeError(f"SMILES must be a string, got {type(smiles).__name__}")
+        try:
+            return list(selfies.split_selfies(selfies.encoder(smiles)))
+        except selfies.EncoderError:
+            raise UnknownTokenError(smiles, None, "SELFIES cannot encode") from None
+
+    @staticmethod
+    def join(tokens: list[str]) -> str:
+        import selfies
+
+        try:
+            return selfies.decoder("".join(tokens))
+        except selfies.DecoderError:
+            return "".join(tokens)  # left as is: RDKit rejects it and the sample is labelled invalid
+
+
+#: Tokenizers by the ``kind`` stored with a prior.
+TOKENIZERS = {"smiles_regex": SmilesTokenizer, "selfies": SelfiesTokenizer}
+
+
+def tokenizer_from_dict(data: dict) -> SmilesTokenizer:
+    """The tokenizer a :meth:`SmilesTokenizer.to_dict` description names.
+
+    Raises
+    ------
+    ValueError
+        An unknown kind or a malformed description.
+    """
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind not in TOKENIZERS:
+        raise ValueError(f"unknown tokenizer kind {kind!r}; known: {', '.join(TOKENIZERS)}")
+    return TOKENIZERS[kind].from_dict(data)
 
 
 def tokenize(smiles: str) -> list[str]:

@@ -15,7 +15,7 @@ import torch
 
 from molgen.generate.data_stream import iter_smiles_chunks, resolve_training_data
 from molgen.generate.prior import DEFAULT_MAX_LENGTH, Prior, atomic_write_bytes, pad_sequences, resolve_device
-from molgen.generate.tokenizer import SmilesTokenizer, UnknownTokenError
+from molgen.generate.tokenizer import TOKENIZERS, SmilesTokenizer, UnknownTokenError
 
 __all__ = ["CHECKPOINT_FILE", "train_prior"]
 
@@ -28,6 +28,7 @@ def train_prior(
     *,
     data=None,
     smiles_col: str | None = None,
+    tokenizer: str = "smiles",
     architecture: str = "gru",
     hidden_size: int = 512,
     num_layers: int = 3,
@@ -79,6 +80,9 @@ def train_prior(
         MOSES training set from the molsets wheel (1,584,663 SMILES).
     smiles_col : str or None
         SMILES column of a CSV (default: ``SMILES`` or ``smiles``).
+    tokenizer : {"smiles", "selfies"}
+        Regex SMILES tokens (default) or SELFIES symbols (needs the ``selfies`` package;
+        SMILES it cannot encode are skipped like over-long ones).
     architecture : {"gru", "lstm", "transformer"}
         Network family.
     hidden_size, num_layers, embedding_dim : int
@@ -150,7 +154,8 @@ def train_prior(
     out_dir.mkdir(parents=True, exist_ok=True)
 
     if state is None:
-        tokenizer, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"])
+        tokenizer, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"],
+                                              _TOKENIZER_KINDS[settings["tokenizer"]], progress)
         if n_rows <= settings["val_size"]:
             raise ValueError(f"{data_path} has {n_rows} SMILES, not more than val_size={settings['val_size']}")
         settings["n_rows"] = n_rows
@@ -160,7 +165,7 @@ def train_prior(
         position = {"epoch": 0, "chunk": 0, "batch": 0, "step": 0, "molecules": 0, "skipped": 0, "elapsed": 0.0}
         history: list = []
     else:
-        tokenizer = SmilesTokenizer(state["tokens"])
+        tokenizer = TOKENIZERS[_TOKENIZER_KINDS[settings.get("tokenizer", "smiles")]](state["tokens"])
         prior = Prior(tokenizer, architecture=settings["architecture"], max_length=settings["max_length"],
                       device="cpu", **_hyperparameters(settings))
         prior.module.load_state_dict(state["model"])
@@ -326,23 +331,28 @@ def _validation_nll(prior: Prior, val: list[torch.Tensor]) -> float | None:
     return round(total / count, 4)
 
 
-def _build_vocabulary(path: Path, smiles_col, chunk_size: int) -> tuple[SmilesTokenizer, int]:
+def _build_vocabulary(path: Path, smiles_col, chunk_size: int, kind: str = "smiles_regex",
+                      progress: bool = False) -> tuple[SmilesTokenizer, int]:
     from collections import Counter
 
-    from molgen.generate.tokenizer import tokenize
-
+    cls = TOKENIZERS[kind]
     counts: Counter = Counter()
     n = 0
-    for chunk in iter_smiles_chunks(path, chunk_size=chunk_size, smiles_col=smiles_col):
+    chunks = iter_smiles_chunks(path, chunk_size=chunk_size, smiles_col=smiles_col)
+    if progress:
+        from tqdm.auto import tqdm
+
+        chunks = tqdm(chunks, desc="vocabulary", unit="chunk", leave=False)
+    for chunk in chunks:
         for smi in chunk:
             try:
-                counts.update(tokenize(smi))
+                counts.update(cls.split(smi))
             except UnknownTokenError:
                 continue
         n += len(chunk)
     if not counts:
         raise ValueError(f"{path}: no SMILES could be tokenized")
-    return SmilesTokenizer(sorted(counts, key=lambda t: (-counts[t], t))), n
+    return cls(sorted(counts, key=lambda t: (-counts[t], t))), n
 
 
 def _chunk_generator(seed: int, epoch: int, chunk: int) -> torch.Generator:
@@ -355,7 +365,10 @@ def _file_id(path: Path) -> str:
     return f"{Path(path).name}:{stat.st_size}"
 
 
-_SETTING_NAMES = ("smiles_col", "architecture", "hidden_size", "num_layers", "embedding_dim", "d_model", "num_heads",
+#: ``train_prior(tokenizer=...)`` names -> tokenizer kinds.
+_TOKENIZER_KINDS = {"smiles": "smiles_regex", "selfies": "selfies"}
+
+_SETTING_NAMES = ("smiles_col", "tokenizer", "architecture", "hidden_size", "num_layers", "embedding_dim", "d_model", "num_heads",
                   "dropout", "max_length", "batch_size", "learning_rate", "lr_decay", "lr_decay_molecules", "clip_grad",
                   "val_size", "chunk_size", "seed")
 
@@ -376,6 +389,13 @@ def _settings(args: dict) -> dict:
     if not 0.0 <= float(settings["dropout"]) < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {settings['dropout']!r}")
     settings["dropout"] = float(settings["dropout"])
+    if settings["tokenizer"] not in _TOKENIZER_KINDS:
+        raise ValueError(f"unknown tokenizer {settings['tokenizer']!r}; choose one of: {', '.join(_TOKENIZER_KINDS)}")
+    if settings["tokenizer"] == "selfies":
+        import importlib.util
+
+        if importlib.util.find_spec("selfies") is None:
+            raise ValueError("tokenizer='selfies' needs the selfies package (pip install selfies)")
     from molgen.generate.modules import ARCHITECTURES
 
     ARCHITECTURES.get(settings["architecture"])  # clear error listing the choices

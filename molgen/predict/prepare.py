@@ -21,6 +21,7 @@ from molgen.predict.efficacy import TASKS
 from molgen.train import IdentityScaler, TargetScaler, TrainConfig
 
 DEFAULT_SIZES = (0.7, 0.1, 0.1, 0.1)
+DEFAULT_VALID_SPLIT = "random"
 MIN_MOLECULES = 10
 
 
@@ -177,7 +178,7 @@ def prepare_training_data(
         },
         standardizer=standardizer,
         max_heavy_atoms=max_heavy_atoms,
-        info={"split_method": split_method, "valid_split": valid_split or split_method, "sizes": list(sizes), "train_config": train_config.to_dict()},
+        info={"split_method": split_method, "valid_split": valid_split or DEFAULT_VALID_SPLIT, "sizes": list(sizes), "train_config": train_config.to_dict()},
         descriptors=featurizer,
     )
 
@@ -212,8 +213,11 @@ def targets_frame(targets, target_names=None) -> pd.DataFrame:
 def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed: int, valid_method: str | None = None):
     """``(train, valid, calibration, test)`` index arrays.
 
-    ``method`` splits off the test part. The valid and calibration parts are split off
-    the rest by ``valid_method`` (default: ``method``, calibration split off train by it).
+    ``method`` splits off the test part and then the calibration part, so conformal
+    intervals are calibrated on molecules as new as the test molecules. The valid
+    (early-stopping) part is split off the rest by ``valid_method`` (default ``"random"``):
+    with a scaffold split, a scaffold valid part would take the rarest scaffold groups
+    out of training and stop on a part whose mean is shifted (BENCHMARKS.md).
 
     Raises
     ------
@@ -223,17 +227,12 @@ def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed:
     if len(sizes) != 4 or abs(sum(sizes) - 1) > 1e-6 or min(sizes) < 0:
         raise ValueError(f"sizes must be four fractions (train, valid, calibration, test) summing to 1, got {sizes!r}")
     tr, va, ca, te = sizes
-    if valid_method is not None and valid_method != method:
-        rest = tr + va + ca
-        outer = split(smiles, method=method, sizes=(rest, 0.0, te), seed=seed)
-        pool = outer.train
-        inner = split([smiles[i] for i in pool], method=valid_method, sizes=(tr / rest, va / rest, ca / rest), seed=seed)
-        return pool[inner.train], pool[inner.valid], pool[inner.test], outer.test
-    first = split(smiles, method=method, sizes=(tr + ca, va, te), seed=seed)
+    first = split(smiles, method=method, sizes=(tr + va, ca, te), seed=seed)
     pool = first.train
-    if ca > 0:
-        inner = split([smiles[i] for i in pool], method=method, sizes=(tr / (tr + ca), ca / (tr + ca), 0.0), seed=seed)
-        train, calib = pool[inner.train], pool[inner.valid]
+    if va > 0:
+        inner = split([smiles[i] for i in pool], method=valid_method or DEFAULT_VALID_SPLIT,
+                      sizes=(tr / (tr + va), va / (tr + va), 0.0), seed=seed)
+        train, valid = pool[inner.train], pool[inner.valid]
     else:
-        train, calib = pool, pool[:0]
-    return train, first.valid, calib, first.test
+        train, valid = pool, pool[:0]
+    return train, valid, first.valid, first.test

@@ -51,9 +51,33 @@ def test_dict_round_trip_and_validation():
     tok = SmilesTokenizer.build(["CCO", "c1ccccc1Cl"])
     again = SmilesTokenizer.from_dict(tok.to_dict())
     assert again == tok and again.encode("CCl") == tok.encode("CCl")
-    with pytest.raises(ValueError, match="not a SMILES tokenizer"):
+    with pytest.raises(ValueError, match="not a SmilesTokenizer description"):
         SmilesTokenizer.from_dict({"tokens": ["C"]})
     with pytest.raises(ValueError, match="duplicate"):
         SmilesTokenizer(["C", "C"])
     with pytest.raises(ValueError, match="reserved"):
         SmilesTokenizer(["C", "$"])
+
+
+def test_selfies_tokenizer_round_trip_and_errors():
+    from rdkit import Chem
+
+    from molgen.generate.tokenizer import SelfiesTokenizer, tokenizer_from_dict
+
+    smiles = ["CC(=O)Nc1ccc(O)cc1", "C1CCN(CC1)C(=O)c1ccccc1Cl", "O=C(O)C[C@H](N)C(=O)O"]
+    tok = SelfiesTokenizer.build(smiles)
+    assert all(t.startswith("[") and t.endswith("]") for t in tok.vocab[3:])
+    for smi in smiles:
+        back = tok.decode(tok.encode(smi))
+        assert Chem.CanonSmiles(back) == Chem.CanonSmiles(smi)
+    # any symbol sequence decodes to a molecule: SELFIES's point
+    rng = __import__("random").Random(0)
+    for _ in range(50):
+        ids = [rng.randrange(3, len(tok)) for _ in range(rng.randrange(1, 30))]
+        assert Chem.MolFromSmiles(tok.decode(ids)) is not None
+    with pytest.raises(UnknownTokenError, match="SELFIES cannot encode SMILES 'C1CC'"):
+        tok.encode("C1CC")
+    again = tokenizer_from_dict(tok.to_dict())
+    assert type(again) is SelfiesTokenizer and again == tok and again != SmilesTokenizer(tok.vocab[3:])
+    with pytest.raises(ValueError, match="unknown tokenizer kind 'bpe'"):
+        tokenizer_from_dict({"kind": "bpe", "tokens": []})

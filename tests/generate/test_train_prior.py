@@ -68,3 +68,20 @@ def test_smi_file_and_transformer(tmp_path, moses_smiles):
     assert prior.architecture == "transformer"
     assert prior.metadata["training"]["data_rows"] == 80
     assert len(load_prior(tmp_path / "tr").sample(4, seed=0)) == 4
+
+
+def test_selfies_prior_trains_saves_and_samples(tmp_path, moses_csv):
+    from rdkit import Chem
+
+    prior = train_prior(tmp_path / "sf", data=moses_csv, tokenizer="selfies", max_molecules=64, **TINY)
+    loaded = load_prior(tmp_path / "sf", device="cpu")
+    assert loaded.tokenizer.kind == "selfies" and loaded.tokenizer == prior.tokenizer
+    table = loaded.sample(64, seed=0)
+    # an almost untrained SELFIES prior writes only molecules, or nothing (EOS or symbols that decode to nothing)
+    failed = table[table["state"] == "invalid_smiles"]
+    assert (failed["raw_smiles"] == "").all() and len(failed) < len(table) / 2
+    assert all(Chem.MolFromSmiles(s) is not None for s in table.loc[table["state"] == "valid", "smiles"])
+    smi = table.loc[table["state"] == "valid", "smiles"].iloc[0]
+    assert torch.isfinite(loaded.log_likelihood(loaded.encode([smi]))).all()
+    with pytest.raises(ValueError, match="unknown tokenizer"):
+        train_prior(tmp_path / "x", data=moses_csv, tokenizer="bpe", **TINY)

@@ -138,26 +138,37 @@ def test_save_refuses_foreign_folder(regression_model, tmp_path):
         model.save(tmp_path)
 
 
-def test_valid_split_keeps_the_test_part_and_changes_the_rest():
+def test_valid_split_keeps_test_and_calibration_parts_and_changes_the_rest():
+    from molgen.data.splits import scaffold_groups
     from molgen.predict.prepare import four_way_split
 
     smiles = load_dataset("chembl2321810").frame["smiles"].tolist()
-    same = four_way_split(smiles, "scaffold", (0.7, 0.1, 0.1, 0.1), 0)
-    mixed = four_way_split(smiles, "scaffold", (0.7, 0.1, 0.1, 0.1), 0, "random")
-    assert sorted(same[3]) == sorted(mixed[3])  # the same unseen-scaffold test part
-    assert sorted(np.concatenate(mixed)) == list(range(len(smiles)))  # every molecule once
-    assert set(same[1]) != set(mixed[1])
-    # a scaffold valid part shares no scaffold with train; a random one mostly does
-    from molgen.data.splits import scaffold_groups
-
     groups = scaffold_groups(smiles)
-    assert not set(groups[same[1]]) & set(groups[same[0]])
-    assert np.isin(groups[mixed[1]], groups[mixed[0]]).mean() > 0.5
+    default = four_way_split(smiles, "scaffold", (0.7, 0.1, 0.1, 0.1), 0)
+    by_scaffold = four_way_split(smiles, "scaffold", (0.7, 0.1, 0.1, 0.1), 0, "scaffold")
+    for parts in (default, by_scaffold):
+        assert sorted(np.concatenate(parts)) == list(range(len(smiles)))  # every molecule once
+        # test and calibration parts hold scaffolds unseen in training
+        assert not set(groups[parts[3]]) & set(groups[parts[0]])
+        assert not set(groups[parts[2]]) & set(groups[parts[0]])
+    assert sorted(default[3]) == sorted(by_scaffold[3]) and sorted(default[2]) == sorted(by_scaffold[2])
+    assert 0.09 < len(default[1]) / len(smiles) < 0.11
+    # the default valid part is drawn at random, so mostly from scaffolds seen in training
+    assert np.isin(groups[default[1]], groups[default[0]]).mean() > 0.5
+    assert not set(groups[by_scaffold[1]]) & set(groups[by_scaffold[0]])
+
+
+def test_four_way_split_without_valid_or_calibration_part():
+    from molgen.predict.prepare import four_way_split
+
+    smiles = load_dataset("chembl2321810").frame["smiles"].tolist()[:200]
+    train, valid, calib, test = four_way_split(smiles, "random", (0.8, 0.0, 0.0, 0.2), 0)
+    assert len(valid) == len(calib) == 0 and len(train) + len(test) == 200
 
 
 def test_fit_records_valid_split(chembl):
     model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
-                               valid_split="random")
-    assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "random"
+                               valid_split="scaffold")
+    assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "scaffold"
     with pytest.raises(ValueError, match="unknown"):
         fit_efficacy_model(chembl["smiles"], chembl["pIC50"], valid_split="by-colour")
