@@ -23,6 +23,39 @@ def _check(fps, packed: bool, name: str) -> np.ndarray:
     return arr
 
 
+#: Up to this many query x training pairs, packed inputs are compared by popcount on 64-bit
+#: words (no unpacking: fast for the small batches of interactive scoring); beyond it, by
+#: float32 matrix products, which BLAS does faster.
+_POPCOUNT_MAX_PAIRS = 4_000_000
+
+
+def _words(packed: np.ndarray) -> np.ndarray:
+    """Packed fingerprint rows as uint64 words (zero-padded to a multiple of 8 bytes)."""
+    arr = np.ascontiguousarray(packed, dtype=np.uint8)
+    pad = (-arr.shape[1]) % 8
+    if pad:
+        arr = np.concatenate([arr, np.zeros((len(arr), pad), dtype=np.uint8)], axis=1)
+    return arr.view(np.uint64)
+
+
+def _max_tanimoto_popcount(query, train, ok, rows_per_block: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    q, t = _words(query), _words(train)
+    t_counts = np.bitwise_count(t).sum(axis=1, dtype=np.int64)
+    q_counts = np.bitwise_count(q).sum(axis=1, dtype=np.int64)
+    best = np.full(len(q), np.nan)
+    best_idx = np.full(len(q), -1, dtype=np.int64)
+    for q0 in range(0, len(q), rows_per_block):
+        block = q[q0 : q0 + rows_per_block]
+        common = np.bitwise_count(block[:, None, :] & t[None, :, :]).sum(axis=2, dtype=np.int64)
+        union = q_counts[q0 : q0 + len(block), None] + t_counts[None, :] - common
+        sim = np.divide(common, union, out=np.zeros(common.shape), where=union > 0)
+        arg = sim.argmax(axis=1)
+        rows_ok = ok[q0 : q0 + len(block)]
+        best[q0 : q0 + len(block)] = np.where(rows_ok, sim[np.arange(len(block)), arg], np.nan)
+        best_idx[q0 : q0 + len(block)] = np.where(rows_ok, arg, -1)
+    return best, best_idx
+
+
 def max_tanimoto(
     query_fps,
     train_fps,
@@ -93,6 +126,10 @@ def max_tanimoto(
         ok = np.asarray(valid, dtype=bool).ravel()
         if len(ok) != n_query:
             raise ValueError(f"valid has {len(ok)} entries for {n_query} query rows")
+
+    if packed and hasattr(np, "bitwise_count") and n_query * len(train) <= _POPCOUNT_MAX_PAIRS:
+        best, best_idx = _max_tanimoto_popcount(query, train, ok)
+        return (best, best_idx) if return_index else best
 
     train_blocks = []  # (start, counts) per block; bits are re-expanded per query chunk
     for start in range(0, len(train), train_chunk_size):

@@ -24,8 +24,10 @@ def _fps(smiles):
     return [gen.GetFingerprint(m) for m in mols], np.stack([gen.GetFingerprintAsNumPy(m) for m in mols]).astype(np.uint8)
 
 
-@pytest.mark.parametrize("packed", [False, True])
-def test_max_tanimoto_matches_rdkit_bulk_tanimoto(packed):
+@pytest.mark.parametrize("packed,popcount", [(False, False), (True, False), (True, True)])
+def test_max_tanimoto_matches_rdkit_bulk_tanimoto(packed, popcount, monkeypatch):
+    # small packed inputs take the popcount path; a zero threshold forces the matrix-product one
+    monkeypatch.setattr(molgen.metrics.domain, "_POPCOUNT_MAX_PAIRS", 10**6 if popcount else 0)
     train_bv, train = _fps(TRAIN)
     query_bv, query = _fps(QUERY)
     expected = np.array([max(DataStructs.BulkTanimotoSimilarity(q, train_bv)) for q in query_bv])
@@ -36,6 +38,22 @@ def test_max_tanimoto_matches_rdkit_bulk_tanimoto(packed):
     assert sim[1] == 1.0 and idx[1] == 0  # aspirin is in the training set
     for q, i, s in zip(query_bv, idx, sim):
         assert DataStructs.TanimotoSimilarity(q, train_bv[i]) == pytest.approx(s)
+
+
+def test_popcount_and_matrix_paths_agree(monkeypatch):
+    rng = np.random.default_rng(0)
+    train = np.packbits(rng.random((300, 2048)) < 0.03, axis=1)
+    query = np.packbits(rng.random((70, 2048)) < 0.03, axis=1)
+    query[5] = train[17]  # an exact match
+    query[6] = 0  # an empty fingerprint
+    valid = np.ones(70, dtype=bool)
+    valid[9] = False
+    fast = max_tanimoto(query, train, packed=True, valid=valid, return_index=True)
+    monkeypatch.setattr(molgen.metrics.domain, "_POPCOUNT_MAX_PAIRS", 0)
+    slow = max_tanimoto(query, train, packed=True, valid=valid, return_index=True)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fast[1], slow[1])
+    assert fast[0][5] == 1.0 and fast[1][5] == 17 and fast[0][6] == 0.0 and np.isnan(fast[0][9])
 
 
 def test_max_tanimoto_invalid_rows_are_nan():
