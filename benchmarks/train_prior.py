@@ -34,6 +34,7 @@ SHIP_DIR = ROOT / "molgen" / "generate" / "data" / "prior"
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="runs/prior", help="training folder (checkpoint + final prior)")
+    parser.add_argument("--tokenizer", default="smiles", choices=["smiles", "selfies"])
     parser.add_argument("--architecture", default="gru", choices=["gru", "lstm", "transformer"])
     parser.add_argument("--hidden-size", type=int, default=256)
     parser.add_argument("--num-layers", type=int, default=3)
@@ -64,6 +65,7 @@ def main(argv=None) -> int:
     if not args.evaluate_only:
         train_prior(
             out,
+            tokenizer=args.tokenizer,
             architecture=args.architecture,
             hidden_size=args.hidden_size,
             num_layers=args.num_layers,
