@@ -9,32 +9,19 @@ baselines and keeps records). Each line of output is one fit: test RMSE and 90 %
 A variant is ``fit_efficacy_model`` keyword arguments as JSON (``"train"`` holding ``TrainConfig``
 fields), or ``hybrid``: test and calibration parts by the split method, the early-stopping part
 drawn at random from the rest. ``hybrid`` was measured here before it became molgen's default
-split (``valid_split="random"``); it now gives the same parts as ``'{}'``.
+split (``valid_split="random"``); it is now an alias of ``'{}'``.
 """
 
 import argparse
-import contextlib
 import json
 import sys
 import time
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-
-def hybrid_split(smiles, method, sizes, seed, valid_method=None):
-    """Test and calibration parts by ``method``; the early-stopping part at random from the rest."""
-    from molgen.data import split
-
-    tr, va, ca, te = sizes
-    first = split(smiles, method=method, sizes=(tr + va, ca, te), seed=seed)
-    pool = first.train
-    inner = split([smiles[i] for i in pool], method="random", sizes=(tr / (tr + va), va / (tr + va), 0.0), seed=seed)
-    return pool[inner.train], pool[inner.valid], first.valid, first.test
 
 
 def main(argv=None) -> int:
@@ -60,13 +47,11 @@ def main(argv=None) -> int:
         trval = np.concatenate([parts.train, parts.valid])
         y = data["y"][parts.test]
         for variant in args.variant:
-            kwargs = {} if variant == "hybrid" else json.loads(variant)
+            kwargs = {} if variant == "hybrid" else json.loads(variant)  # "hybrid": the default split now
             train = kwargs.pop("train", {})  # TrainConfig fields, e.g. {"train": {"epochs": 100}}
-            patch = mock.patch("molgen.predict.prepare.four_way_split", hybrid_split) if variant == "hybrid" else contextlib.nullcontext()
             t0 = time.perf_counter()
-            with patch:
-                model = fit_efficacy_model([data["smiles"][i] for i in trval], data["y"][trval], split_method=args.split,
-                                           sizes=MOLGEN_SIZES, train_config=TrainConfig(seed=seed, **train), **kwargs)
+            model = fit_efficacy_model([data["smiles"][i] for i in trval], data["y"][trval], split_method=args.split,
+                                       sizes=MOLGEN_SIZES, train_config=TrainConfig(seed=seed, **train), **kwargs)
             pred = model.predict([data["smiles"][i] for i in parts.test])
             row = {"dataset": args.dataset, "split": args.split, "seed": seed, "variant": variant,
                    "rmse": round(regression_metrics(y, pred["prediction"].to_numpy())["rmse"], 4),

@@ -162,7 +162,7 @@ def assemble_efficacy_model(
     }
     model.info = {
         "split_method": data.info["split_method"],
-        "valid_split": data.info.get("valid_split", data.info["split_method"]),
+        "valid_split": data.info["valid_split"],
         "sizes": data.info["sizes"],
         "ensemble_size": len(members),
         "train_config": data.info["train_config"],

@@ -178,7 +178,8 @@ def prepare_training_data(
         },
         standardizer=standardizer,
         max_heavy_atoms=max_heavy_atoms,
-        info={"split_method": split_method, "valid_split": valid_split or DEFAULT_VALID_SPLIT, "sizes": list(sizes), "train_config": train_config.to_dict()},
+        info={"split_method": split_method, "valid_split": valid_split or DEFAULT_VALID_SPLIT, "sizes": list(sizes),
+              "train_config": train_config.to_dict()},
         descriptors=featurizer,
     )
 
