@@ -612,7 +612,7 @@ def molgen_defaults() -> dict:
 
     fit = {
         name: p.default for name, p in inspect.signature(fit_efficacy_model).parameters.items()
-        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms")
+        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel")
     }
     fit["valid_split"] = fit["valid_split"] or DEFAULT_VALID_SPLIT
     fit["sizes"] = list(fit["sizes"])

@@ -64,6 +64,11 @@ def add_parser(subparsers) -> None:
         "--descriptors", choices=["rdkit2d", "morgan_counts"],
         help="molecule-level features joined after the readout: RDKit 2D descriptors or Morgan counts (default: none)",
     )
+    parser.add_argument(
+        "--kernel", choices=["tanimoto", "none"], default="tanimoto",
+        help="regression: blend a Tanimoto kernel ridge model on Morgan bits with the graph ensemble, weighted on the "
+        "valid part (default: tanimoto); none: the graph ensemble alone",
+    )
     parser.add_argument("--batch-size", type=_positive_int, default=50, help="molecules per training batch (default: %(default)s)")
     parser.add_argument(
         "--coverage", type=float, default=0.9,
@@ -135,6 +140,7 @@ def run(args) -> int:
         train_config=train_config,
         standardizer=None if args.no_standardize else Standardizer(),
         descriptors=args.descriptors,
+        kernel=None if args.kernel == "none" else args.kernel,
         progress=not args.quiet,
     )
     unlabelled = int((~labelled).sum())
@@ -271,6 +277,10 @@ def _summary(model, args, *, n_rows: int, unlabelled: int, out: Path) -> str:
         lines.append(f"test     {name}: {format_metrics(metrics)}")
     if model.task == "regression" and model.calibrator is not None:
         lines.append(f"         intervals calibrated for {model.calibrator.coverage:g} coverage")
+    kernel = model.info.get("kernel") or {}
+    if kernel.get("used"):
+        weights = ", ".join(f"{w:.2f}" for w in kernel["weight"])
+        lines.append(f"kernel   Tanimoto kernel ridge blended in with weight {weights} (chosen on the valid part)")
     members = len(model.members)
     lines.append(f"saved    {out} ({model.task}, {members} member{'s' if members != 1 else ''}, {model.model_config.encoder})")
     return "\n".join(lines)

@@ -118,6 +118,7 @@ def fit_distributed(
     split_method: str = "scaffold",
     sizes=(0.7, 0.1, 0.1, 0.1),
     coverage_target: float = 0.9,
+    kernel: str | None = "tanimoto",
     storage_path=None,
     max_failures: int = 2,
     fail_after_epoch: int | None = None,
@@ -127,7 +128,7 @@ def fit_distributed(
 
     Parameters
     ----------
-    smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target
+    smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target, kernel
         As for :func:`molgen.predict.fit_efficacy_model`.
     out : path
         Model directory to write.
@@ -164,8 +165,10 @@ def fit_distributed(
     from molgen.distributed.runtime import ensure_ray
     from molgen.models import build_model
     from molgen.predict import assemble_efficacy_model, prepare_training_data
+    from molgen.predict.blend import check_kernel
     from molgen.train import TrainConfig
 
+    kernel = check_kernel(kernel)
     ensure_ray(address)
     train_config = train_config or TrainConfig()
     data = prepare_training_data(
@@ -209,7 +212,7 @@ def fit_distributed(
         model = build_model(data.model_config)
         model.load_state_dict(state)
         members.append(model.eval())
-    model = assemble_efficacy_model(data, members, coverage_target=coverage_target)
+    model = assemble_efficacy_model(data, members, coverage_target=coverage_target, kernel=kernel)
     model.info["ray_train"] = {
         "num_workers": num_workers,
         "use_gpu": bool(use_gpu),

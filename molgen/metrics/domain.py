@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from molgen.utils.bits import packed_words
+
 
 def _rows_as_float(block: np.ndarray, packed: bool, n_bits: int, name: str) -> np.ndarray:
     """A block of fingerprint rows as float32 0/1 (NaN rows kept as NaN)."""
@@ -29,17 +31,8 @@ def _check(fps, packed: bool, name: str) -> np.ndarray:
 _POPCOUNT_MAX_PAIRS = 4_000_000
 
 
-def _words(packed: np.ndarray) -> np.ndarray:
-    """Packed fingerprint rows as uint64 words (zero-padded to a multiple of 8 bytes)."""
-    arr = np.ascontiguousarray(packed, dtype=np.uint8)
-    pad = (-arr.shape[1]) % 8
-    if pad:
-        arr = np.concatenate([arr, np.zeros((len(arr), pad), dtype=np.uint8)], axis=1)
-    return arr.view(np.uint64)
-
-
 def _max_tanimoto_popcount(query, train, ok, rows_per_block: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    q, t = _words(query), _words(train)
+    q, t = packed_words(query), packed_words(train)
     t_counts = np.bitwise_count(t).sum(axis=1, dtype=np.int64)
     q_counts = np.bitwise_count(q).sum(axis=1, dtype=np.int64)
     best = np.full(len(q), np.nan)

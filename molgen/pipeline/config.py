@@ -39,6 +39,7 @@ class ModelSection:
     epochs: int = 60
     patience: int = 15
     coverage: float = 0.9
+    kernel: str = "tanimoto"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +74,8 @@ SECTIONS = {
     "screen": ScreenSection,
     "report": ReportSection,
 }
-CHOICES = {("generate", "method"): ("rl", "ga"), ("model", "split"): ("scaffold", "random", "scaffold_balanced", "cluster")}
+CHOICES = {("generate", "method"): ("rl", "ga"), ("model", "split"): ("scaffold", "random", "scaffold_balanced", "cluster"),
+           ("model", "kernel"): ("tanimoto", "none")}
 POSITIVE = {("model", "ensemble_size"), ("model", "epochs"), ("model", "patience"), ("generate", "budget"),
             ("generate", "batch_size"), ("generate", "keep"), ("screen", "top_k"), ("screen", "workers"),
             ("report", "top_n")}  # fmt: skip

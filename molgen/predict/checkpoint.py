@@ -6,6 +6,9 @@ Layout of a model directory::
                                metrics, molgen version, sha256 of every other file
     member_0.safetensors ...   weights of each ensemble member
     domain_fingerprints.npy    packed Morgan bits of the training molecules
+    kernel.safetensors         dual coefficients of the kernel member, if the model has one
+
+Format 2 (molgen 0.1.0 onwards) added the kernel member; format 1 directories still load.
 """
 
 import hashlib
@@ -20,9 +23,10 @@ import numpy as np
 from molgen._version import __version__
 
 FORMAT = "molgen-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "molgen_model.json"
 FINGERPRINTS = "domain_fingerprints.npy"
+KERNEL = "kernel.safetensors"
 #: Larger metadata files are refused unread (a real one is a few kilobytes).
 MAX_MANIFEST_BYTES = 16 * 2**20
 
@@ -39,8 +43,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray) -> Path:
+def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray, kernel: dict | None = None) -> Path:
     """Write a model directory atomically (built in a temporary folder, then renamed).
+
+    ``kernel`` (name -> tensor), if given, is written to ``kernel.safetensors``.
 
     An existing molgen model directory at ``path`` is replaced; any other existing,
     non-empty folder is refused with :class:`CheckpointError`.
@@ -65,6 +71,9 @@ def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprin
             files[name] = _sha256(tmp / name)
         np.save(tmp / FINGERPRINTS, np.ascontiguousarray(fingerprints, dtype=np.uint8), allow_pickle=False)
         files[FINGERPRINTS] = _sha256(tmp / FINGERPRINTS)
+        if kernel is not None:
+            save_file({k: v.detach().cpu().contiguous() for k, v in kernel.items()}, str(tmp / KERNEL))
+            files[KERNEL] = _sha256(tmp / KERNEL)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -144,8 +153,10 @@ def _checked_file(path: Path, name: str, manifest: dict) -> Path:
     return file
 
 
-def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray]:
-    """Load metadata, member state dicts (torch tensors) and packed fingerprints.
+def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray, dict | None]:
+    """Load metadata, member state dicts (torch tensors), packed fingerprints and kernel tensors.
+
+    The last is ``None`` for a model without a kernel member.
 
     Raises
     ------
@@ -175,4 +186,23 @@ def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray]:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints ({type(err).__name__}: {err})") from None
     if not isinstance(fingerprints, np.ndarray) or fingerprints.dtype != np.uint8 or fingerprints.ndim != 2:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints (expected a 2-D uint8 .npy array)")
-    return manifest, states, fingerprints
+    kernel = _load_kernel_tensors(path, manifest) if (KERNEL in manifest["files"] or manifest.get("kernel")) else None
+    return manifest, states, fingerprints, kernel
+
+
+def _load_kernel_tensors(path, manifest: dict) -> dict:
+    """The tensors of ``kernel.safetensors`` (checksum-checked), by name.
+
+    Raises
+    ------
+    CheckpointError
+        If the file is missing, changed after saving or unreadable.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    file = _checked_file(Path(path), KERNEL, manifest)
+    try:
+        return load_file(str(file))
+    except (SafetensorError, OSError, ValueError, MemoryError) as err:
+        raise CheckpointError(f"{file}: unreadable kernel member ({err})") from None

@@ -13,6 +13,7 @@ from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
 from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.metrics import ConformalCalibrator, max_tanimoto
 from molgen.models import ModelConfig, MoleculeModel, build_model
+from molgen.models.kernel import KernelRidge, tanimoto_matrix
 from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from molgen.predict.domain import domain_fingerprints
 from molgen.train import IdentityScaler, TargetScaler, ensemble_predict
@@ -40,6 +41,10 @@ class EfficacyModel:
     info: dict = field(default_factory=dict)
     #: fitted molecule-level features joined after the readout (``None``: graphs only)
     descriptors: DescriptorFeaturizer | None = None
+    #: Tanimoto kernel ridge on :attr:`fingerprints` (regression; ``None``: the graph ensemble alone)
+    kernel: KernelRidge | None = None
+    #: per target, the kernel's share of the prediction (the ensemble has ``1 - weight``)
+    kernel_weight: np.ndarray | None = None
     #: held-out test rows from :func:`fit_efficacy_model` (smiles, y, mean, sigma, interval); not saved
     test_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
@@ -48,8 +53,26 @@ class EfficacyModel:
         return self.model_config.task
 
     # ---------------------------------------------------------------- prediction
+    def predict_molecules(self, graphs: list, fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Prediction, uncertainty and domain similarity of featurized molecules.
+
+        With a :attr:`kernel`, the prediction blends the graph ensemble's mean with the
+        kernel's (weights :attr:`kernel_weight`); the uncertainty is the ensemble's spread.
+        ``fingerprints`` are the molecules' packed domain fingerprints. Returns
+        ``(mean, sigma)`` as ``n x n_tasks`` arrays and the max Tanimoto similarity (``n``).
+        """
+        mu, sigma = self.predict_graphs(graphs)
+        if self.kernel is None:
+            return mu, sigma, max_tanimoto(np.asarray(fingerprints), self.fingerprints, packed=True)
+        K = tanimoto_matrix(np.asarray(fingerprints, dtype=np.uint8), self.fingerprints)
+        w = self.kernel_weight
+        return (1 - w) * mu + w * self.kernel.predict(K), sigma, K.max(axis=1) if len(K) else np.zeros(0)
+
     def predict_graphs(self, graphs: list) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and sigma in target units for featurized graphs (``n x n_tasks``)."""
+        """Mean and sigma of the graph ensemble alone, in target units (``n x n_tasks``).
+
+        Without the kernel member; :meth:`predict_molecules` and :meth:`predict` blend it in.
+        """
         mean, sigma = ensemble_predict(self.members, graphs, mean_variance=self.model_config.mean_variance)
         if self.task == "regression":
             return self.scaler.inverse(mean), self.scaler.inverse_std(sigma)
@@ -158,13 +181,12 @@ class EfficacyModel:
         mean, sigma, similarity = np.full((n, t), np.nan), np.full((n, t), np.nan), np.full(n, np.nan)
         if len(graphs):
             with torch.inference_mode():
-                mu, sd = self.predict_graphs(graphs)
+                mu, sd, sim = self.predict_molecules(graphs, fingerprints)
             if self.task == "multiclass":  # report the predicted class's probability spread
                 cls = mu.argmax(-1)
                 sd = np.take_along_axis(sd, cls[..., None], -1)[..., 0]
                 mu = cls.astype(np.float64)
-            mean[rows], sigma[rows] = mu, sd
-            similarity[rows] = max_tanimoto(np.asarray(fingerprints), self.fingerprints, packed=True)
+            mean[rows], sigma[rows], similarity[rows] = mu, sd, sim
         out = {}
         single = t == 1
         for k, name in enumerate(self.target_names):
@@ -215,10 +237,16 @@ class EfficacyModel:
                 "domain_fingerprint": {"kind": "morgan", "radius": 2, "n_bits": 2048},
                 "descriptors": None if self.descriptors is None else self.descriptors.to_dict(),
             },
+            "kernel": None if self.kernel is None else {
+                "kind": "tanimoto", "fingerprint": "domain", "lam": self.kernel.lam.tolist(),
+                "mean": self.kernel.mean.tolist(), "weight": np.asarray(self.kernel_weight).tolist(),
+            },
             "metrics": self.metrics,
             "info": self.info,
         }
-        return save_checkpoint(path, metadata=metadata, state_dicts=[m.state_dict() for m in self.members], fingerprints=self.fingerprints)
+        extra = None if self.kernel is None else {"alpha": torch.from_numpy(np.ascontiguousarray(self.kernel.alpha))}
+        return save_checkpoint(path, metadata=metadata, state_dicts=[m.state_dict() for m in self.members],
+                               fingerprints=self.fingerprints, kernel=extra)
 
 
 def _standardizer_dict(std: Standardizer) -> dict:
@@ -246,7 +274,7 @@ def load_model(path) -> EfficacyModel:
         For a missing, foreign, corrupt, tampered or too-new model directory, or one
         whose featurizer does not match this molgen's.
     """
-    manifest, states, fingerprints = load_checkpoint(path)
+    manifest, states, fingerprints, kernel_tensors = load_checkpoint(path)
     try:
         config = ModelConfig.from_dict(manifest["model_config"])
         featurizer = manifest["featurizer"]
@@ -264,6 +292,7 @@ def load_model(path) -> EfficacyModel:
         calibrator = ConformalCalibrator.from_dict(manifest["calibrator"]) if manifest.get("calibrator") else None
         std = featurizer.get("standardizer")
         descriptors = DescriptorFeaturizer.from_dict(featurizer["descriptors"]) if featurizer.get("descriptors") else None
+        kernel, weight = _load_kernel(path, manifest, kernel_tensors, len(fingerprints), config.n_tasks)
         if (0 if descriptors is None else descriptors.dim) != config.descriptor_dim:
             raise CheckpointError(f"{path}: the model joins {config.descriptor_dim} descriptors but its featurizer makes "
                                   f"{0 if descriptors is None else descriptors.dim}")
@@ -279,8 +308,27 @@ def load_model(path) -> EfficacyModel:
             metrics=manifest.get("metrics", {}),
             info=manifest.get("info", {}),
             descriptors=descriptors,
+            kernel=kernel,
+            kernel_weight=weight,
         )
     except CheckpointError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError) as err:
         raise CheckpointError(f"{path}: inconsistent model directory ({type(err).__name__}: {err})") from None
+
+
+def _load_kernel(path, manifest: dict, tensors: dict | None, n_fingerprints: int, n_tasks: int) -> tuple:
+    """The saved kernel member and its weights, or ``(None, None)``; checks every shape."""
+    spec = manifest.get("kernel")
+    if spec is None or tensors is None:
+        if (spec is None) != (tensors is None):
+            raise CheckpointError(f"{path}: kernel member metadata and kernel.safetensors must come together")
+        return None, None
+    if spec.get("kind") != "tanimoto" or spec.get("fingerprint") != "domain":
+        raise CheckpointError(f"{path}: unknown kernel member {spec.get('kind')!r}: upgrade molgen")
+    alpha = tensors["alpha"].numpy()
+    lam, mean, weight = (np.asarray(spec[key], dtype=np.float64) for key in ("lam", "mean", "weight"))
+    if alpha.shape != (n_fingerprints, n_tasks) or not lam.shape == mean.shape == weight.shape == (n_tasks,):
+        raise CheckpointError(f"{path}: kernel member of shape {alpha.shape} does not match "
+                              f"{n_fingerprints} training fingerprints and {n_tasks} targets")
+    return KernelRidge(alpha=alpha.astype(np.float64), mean=mean, lam=lam), weight

@@ -81,6 +81,7 @@ def test_binary_classification(chembl):
     out = model.predict(chembl["smiles"].tolist()[:10])
     assert out["prediction"].between(0, 1).all()
     assert "lower" not in out.columns
+    assert model.kernel is None and not model.info["kernel"]["used"]  # the kernel member is regression only
     assert {"roc_auc", "pr_auc", "balanced_accuracy"} <= set(model.metrics["test"]["active"])
 
 
@@ -172,3 +173,46 @@ def test_fit_records_valid_split(chembl):
     assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "scaffold"
     with pytest.raises(ValueError, match="unknown"):
         fit_efficacy_model(chembl["smiles"], chembl["pIC50"], valid_split="by-colour")
+
+
+def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_model, chembl):
+    from molgen.models.kernel import tanimoto_matrix
+    from molgen.predict.domain import domain_fingerprints
+
+    model, _ = regression_model
+    info = model.info["kernel"]
+    assert info["used"] and 0.0 <= info["weight"][0] <= 1.0
+    scores = info["valid_rmse"][0]
+    assert scores["blend"] <= min(scores["ensemble"], scores["kernel"]) + 1e-12  # the grid holds 0 and 1
+    assert model.kernel.alpha.shape == (len(model.fingerprints), 1)
+    smiles = chembl["smiles"].tolist()[:10]
+    out = model.predict(smiles)
+    std = out["smiles_std"].tolist()
+    graphs = molgen.featurize.graphs_from_smiles(std).graphs
+    ensemble = model.predict_graphs(graphs)[0][:, 0]
+    kernel = model.kernel.predict(tanimoto_matrix(domain_fingerprints(std), model.fingerprints))[:, 0]
+    w = model.kernel_weight[0]
+    np.testing.assert_allclose(out["prediction"], (1 - w) * ensemble + w * kernel, rtol=1e-6)
+
+
+def test_kernel_none_predicts_with_the_graph_ensemble_alone(chembl):
+    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, kernel=None)
+    assert model.kernel is None and model.info["kernel"] == {"used": False, "reason": "kernel=None"}
+    out = model.predict(chembl["smiles"].tolist()[:5])
+    graphs = molgen.featurize.graphs_from_smiles(out["smiles_std"].tolist()).graphs
+    np.testing.assert_allclose(out["prediction"], model.predict_graphs(graphs)[0][:, 0], rtol=1e-6)
+    with pytest.raises(ValueError, match="unknown kernel"):
+        fit_efficacy_model(chembl["smiles"], chembl["pIC50"], kernel="rbf")
+
+
+def test_kernel_member_needs_its_file(regression_model, tmp_path):
+    _, path = regression_model
+    copy = _copy(path, tmp_path)
+    (copy / "kernel.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="missing kernel.safetensors"):
+        load_model(copy)
+    manifest = json.loads((copy / "molgen_model.json").read_text())
+    del manifest["kernel"]
+    (copy / "molgen_model.json").write_text(json.dumps(manifest))  # metadata says no kernel, file list still names it
+    with pytest.raises(CheckpointError, match="missing kernel.safetensors"):
+        load_model(copy)
