@@ -8,7 +8,7 @@ Layout of a model directory::
     domain_fingerprints.npy    packed Morgan bits of the training molecules
     kernel.safetensors         dual coefficients of the kernel member, if the model has one
 
-Format 2 (molgen 0.1.0 onwards) added the kernel member; format 1 directories still load.
+Format 2 added the kernel member (2026-11-30); format 1 directories still load.
 """
 
 import hashlib
@@ -43,7 +43,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray, kernel: dict | None = None) -> Path:
+def save_checkpoint(
+    path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray, kernel: dict | None = None
+) -> Path:
     """Write a model directory atomically (built in a temporary folder, then renamed).
 
     ``kernel`` (name -> tensor), if given, is written to ``kernel.safetensors``.
