@@ -28,24 +28,34 @@ PUBLISHED = {"FCD/Test": 0.007976462128127082, "FCD/TestSF": 0.4755338128709923,
 
 
 def _load_state(state: Path) -> dict:
-    if not (state / "sums.npz").is_file():
+    progress = state / "progress.json"
+    if not progress.is_file():
         return {"next": 0, "n": 0, "n_invalid": 0, "s1": np.zeros(512), "s2": np.zeros((512, 512)), "scaffolds": Counter(), "seconds": 0.0}
-    sums = np.load(state / "sums.npz")
-    with gzip.open(state / "scaffolds.json.gz", "rt") as handle:
+    meta = json.loads(progress.read_text())
+    files = meta.pop("files", {"sums": "sums.npz", "scaffolds": "scaffolds.json.gz"})  # first runs wrote fixed names
+    sums = np.load(state / files["sums"])
+    with gzip.open(state / files["scaffolds"], "rt") as handle:
         scaffolds = Counter(json.load(handle))
-    meta = json.loads((state / "progress.json").read_text())
     return {**meta, "s1": sums["s1"], "s2": sums["s2"], "scaffolds": scaffolds}
 
 
 def _save_state(state: Path, st: dict) -> None:
+    """Write the sums and counter under new names, then point ``progress.json`` at them.
+
+    Replacing ``progress.json`` is the commit: a run killed at any moment resumes from a
+    consistent state. Files of earlier states are removed afterwards.
+    """
     state.mkdir(parents=True, exist_ok=True)
-    np.savez(state / "sums.tmp.npz", s1=st["s1"], s2=st["s2"])
-    with gzip.open(state / "scaffolds.tmp.json.gz", "wt") as handle:
+    files = {"sums": f"sums_{st['next']}.npz", "scaffolds": f"scaffolds_{st['next']}.json.gz"}
+    np.savez(state / files["sums"], s1=st["s1"], s2=st["s2"])
+    with gzip.open(state / files["scaffolds"], "wt") as handle:
         json.dump(st["scaffolds"], handle)
     meta = {k: st[k] for k in ("next", "n", "n_invalid", "seconds")}
-    (state / "progress.tmp.json").write_text(json.dumps(meta))
-    for name in ("sums.npz", "scaffolds.json.gz", "progress.json"):  # each file replaced whole
-        os.replace(state / name.replace(".", ".tmp.", 1), state / name)
+    (state / "progress.tmp.json").write_text(json.dumps({**meta, "files": files}))
+    os.replace(state / "progress.tmp.json", state / "progress.json")
+    for old in [*state.glob("sums*.npz"), *state.glob("scaffolds*.json.gz")]:
+        if old.name not in files.values():
+            old.unlink()
 
 
 def _chunk(smiles: list[str]) -> tuple[list[str], list[str]]:
