@@ -140,7 +140,7 @@ def run(args) -> int:
         train_config=train_config,
         standardizer=None if args.no_standardize else Standardizer(),
         descriptors=args.descriptors,
-        kernel=None if args.kernel == "none" else args.kernel,
+        kernel=args.kernel,
         progress=not args.quiet,
     )
     unlabelled = int((~labelled).sum())

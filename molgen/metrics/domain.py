@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from molgen.utils.bits import packed_words
+from molgen.utils.bits import popcount_tanimoto_blocks
 
 
 def _rows_as_float(block: np.ndarray, packed: bool, n_bits: int, name: str) -> np.ndarray:
@@ -31,21 +31,14 @@ def _check(fps, packed: bool, name: str) -> np.ndarray:
 _POPCOUNT_MAX_PAIRS = 4_000_000
 
 
-def _max_tanimoto_popcount(query, train, ok, rows_per_block: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    q, t = packed_words(query), packed_words(train)
-    t_counts = np.bitwise_count(t).sum(axis=1, dtype=np.int64)
-    q_counts = np.bitwise_count(q).sum(axis=1, dtype=np.int64)
-    best = np.full(len(q), np.nan)
-    best_idx = np.full(len(q), -1, dtype=np.int64)
-    for q0 in range(0, len(q), rows_per_block):
-        block = q[q0 : q0 + rows_per_block]
-        common = np.bitwise_count(block[:, None, :] & t[None, :, :]).sum(axis=2, dtype=np.int64)
-        union = q_counts[q0 : q0 + len(block), None] + t_counts[None, :] - common
-        sim = np.divide(common, union, out=np.zeros(common.shape), where=union > 0)
+def _max_tanimoto_popcount(query, train, ok) -> tuple[np.ndarray, np.ndarray]:
+    best = np.full(len(query), np.nan)
+    best_idx = np.full(len(query), -1, dtype=np.int64)
+    for q0, sim in popcount_tanimoto_blocks(query, train):
         arg = sim.argmax(axis=1)
-        rows_ok = ok[q0 : q0 + len(block)]
-        best[q0 : q0 + len(block)] = np.where(rows_ok, sim[np.arange(len(block)), arg], np.nan)
-        best_idx[q0 : q0 + len(block)] = np.where(rows_ok, arg, -1)
+        rows_ok = ok[q0 : q0 + len(sim)]
+        best[q0 : q0 + len(sim)] = np.where(rows_ok, sim[np.arange(len(sim)), arg], np.nan)
+        best_idx[q0 : q0 + len(sim)] = np.where(rows_ok, arg, -1)
     return best, best_idx
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from molgen.utils.bits import packed_words
+from molgen.utils.bits import popcount_tanimoto_blocks
 
 __all__ = ["LAMBDAS", "KernelRidge", "tanimoto_matrix"]
 
@@ -49,16 +49,10 @@ def tanimoto_matrix(query: np.ndarray, train: np.ndarray, *, chunk_size: int = 4
     return out
 
 
-def _tanimoto_popcount(query: np.ndarray, train: np.ndarray, rows_per_block: int = 32) -> np.ndarray:
-    q, t = packed_words(query), packed_words(train)
-    q_counts = np.bitwise_count(q).sum(axis=1, dtype=np.int64)
-    t_counts = np.bitwise_count(t).sum(axis=1, dtype=np.int64)
-    out = np.empty((len(q), len(t)), dtype=np.float64)
-    for start in range(0, len(q), rows_per_block):
-        block = q[start : start + rows_per_block]
-        common = np.bitwise_count(block[:, None, :] & t[None, :, :]).sum(axis=2, dtype=np.int64)
-        union = q_counts[start : start + len(block), None] + t_counts[None, :] - common
-        out[start : start + len(block)] = np.divide(common, union, out=np.zeros(common.shape), where=union > 0)
+def _tanimoto_popcount(query: np.ndarray, train: np.ndarray) -> np.ndarray:
+    out = np.empty((len(query), len(train)), dtype=np.float64)
+    for start, sim in popcount_tanimoto_blocks(query, train):
+        out[start : start + len(sim)] = sim
     return out
 
 
