@@ -2,7 +2,7 @@
 
 Layout of ``OUT_DIR``::
 
-    manifest.json            model, library and settings identity; the shard plan
+    manifest.json            model, library and settings identity (with the scorer models' sha256); the shard plan
     shards/part-000000.parquet   every row of shard 0, in input order
     shards/part-000000.json      its row count, counts by state and best rows (written last:
                                  a shard is done when this file exists)

@@ -170,10 +170,13 @@ def screen(
     model_id = out_mod.model_identity(model_dir)
     loaded = load_model(model_dir)  # fail early, before any work, on a broken model
     scorer_dict = _scorer_settings(scorer)
+    scorer_models = None
     if scorer_dict is not None:
         from molgen.distributed.stages import ScoreStage
 
-        ScoreStage(model_dir, scorer)  # validates the config and loads its models once, here
+        stage = ScoreStage(model_dir, scorer)  # validates the config and loads its models once, here
+        # the scorer's models are part of the run's identity: a changed one must not resume
+        scorer_models = {spec: out_mod.model_identity(path)["sha256"] for spec, path in stage.model_paths.items()}
     reserved = {"smiles_std", "state", "error", "score", "file", "row", "ad_similarity"}
     reserved |= {c for c in _prediction_names(loaded)}
     for col in (smiles_col, id_col):
@@ -208,6 +211,8 @@ def screen(
         "settings": {"smiles_col": smiles_col, "id_col": id_col, "shard_size": shard_size, "scorer": scorer_dict},
         "shards": len(shards),
     }
+    if scorer_models:
+        manifest["settings"]["scorer_models"] = scorer_models
     resumed = out_mod.check_out_dir(out, manifest)
     (out / out_mod.SHARDS).mkdir(parents=True, exist_ok=True)
     out_mod.clean_temporary(out)

@@ -231,6 +231,8 @@ class ScoreStage:
         self.model_dir = Path(model_dir).resolve()
         self.scorer = None
         self.columns: list[str] = []
+        #: Each ``model`` objective's spec -> the resolved model folder it loaded.
+        self.model_paths: dict[str, Path] = {}
         if scorer_config is None:
             return
         from molgen.scoring import Scorer, load_config
@@ -249,8 +251,11 @@ class ScoreStage:
             if not path.is_absolute() and not path.exists():
                 path = base / path
             if path.exists() and path.resolve() == self.model_dir:
+                self.model_paths[spec] = self.model_dir
                 return self._own
-            return load_model(path)
+            model = load_model(path)
+            self.model_paths[spec] = path.resolve()
+            return model
 
         return load
 

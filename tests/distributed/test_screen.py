@@ -95,3 +95,28 @@ def test_cli_screen_reports_and_refuses(first_run, other_model, library, tmp_pat
     code = main(["screen", "--model", str(other_model), "--library", str(library), "--smiles-col", "smile",
                  "--top-k", "5", "--out", str(tmp_path / "o"), "--no-progress"])
     assert code == 2 and "did you mean 'smiles'" in capsys.readouterr().err
+
+
+def test_refuses_to_resume_when_a_scorer_model_changed(tiny_model, other_model, tmp_path):
+    lines = ["smiles,name"] + [f"{s},m{i}" for i, s in enumerate(["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC"] * 5)]
+    (tmp_path / "lib.csv").write_text("\n".join(lines) + "\n")
+    scorer_model = tmp_path / "scorer_model"
+    shutil.copytree(other_model, scorer_model)
+    config = tmp_path / "scorer.toml"
+    config.write_text(textwrap.dedent("""\
+        [[objectives]]
+        name = "second_opinion"
+        kind = "model"
+        model = "scorer_model"
+        transform = { kind = "sigmoid", low = 5.0, high = 8.0 }
+        """))
+    args = dict(out_dir=tmp_path / "out", smiles_col="smiles", id_col="name", top_k=5, shard_size=10, engine="local",
+                scorer=config, progress=False)
+    first = screen(tiny_model, tmp_path / "lib.csv", **args)
+    manifest = json.loads((first.out_dir / "manifest.json").read_text())
+    assert set(manifest["settings"]["scorer_models"]) == {"scorer_model"}
+    assert screen(tiny_model, tmp_path / "lib.csv", **args).summary["run"]["shards_skipped"] == 2  # same models: resumes
+    shutil.rmtree(scorer_model)
+    shutil.copytree(tiny_model, scorer_model)  # same path and config, different weights
+    with pytest.raises(OutputError, match="different settings \\(scorer_models\\)"):
+        screen(tiny_model, tmp_path / "lib.csv", **args)
