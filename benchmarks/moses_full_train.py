@@ -100,7 +100,12 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--limit", type=int, help="score only the first N training molecules (a smoke test)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/moses_train_full.json"))
+    parser.add_argument("--threads", type=int, help="torch CPU threads (1 when another job shares the cores)")
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     from tqdm.auto import tqdm
 
