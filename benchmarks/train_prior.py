@@ -40,6 +40,8 @@ def main(argv=None) -> int:
     parser.add_argument("--num-layers", type=int, default=3)
     parser.add_argument("--embedding-dim", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--shuffle", default="global", choices=["global", "chunk"])
+    parser.add_argument("--init-from", help="start from this saved prior (a new schedule and data order)")
     parser.add_argument("--learning-rate", type=float, default=1.5e-3)
     parser.add_argument("--lr-decay", type=float, default=0.5)
     parser.add_argument("--lr-decay-molecules", type=int, default=150_000)
@@ -71,6 +73,8 @@ def main(argv=None) -> int:
             num_layers=args.num_layers,
             embedding_dim=args.embedding_dim,
             batch_size=args.batch_size,
+            shuffle=args.shuffle,
+            init_from=args.init_from,
             learning_rate=args.learning_rate,
             lr_decay=args.lr_decay,
             lr_decay_molecules=args.lr_decay_molecules,

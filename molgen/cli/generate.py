@@ -84,8 +84,13 @@ def _add_train(sub) -> None:
     p.add_argument("--max-molecules", type=_positive_int, help="stop after this many training molecules")
     p.add_argument("--time-limit", type=_positive_float, metavar="SECONDS", help="stop after this much training time")
     p.add_argument("--val-size", type=int, default=2000, help="SMILES held out for the validation NLL")
+    p.add_argument("--shuffle", default="global", choices=["global", "chunk"],
+                   help="chunks drawn from the whole file (for ordered files such as MOSES), or consecutive rows "
+                   "(default: %(default)s)")
     p.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="STEPS")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly")
+    p.add_argument("--init-from", metavar="DIR", help="start from this saved prior's weights and vocabulary "
+                   "(transfer learning; its sizes replace the size options)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when present), cpu, cuda, ...")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -129,6 +134,8 @@ def run_train(args) -> int:
         d_model=args.d_model,
         num_heads=args.num_heads,
         dropout=args.dropout,
+        shuffle=args.shuffle,
+        init_from=args.init_from,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         lr_decay=args.lr_decay,

@@ -13,14 +13,17 @@ from pathlib import Path
 
 import torch
 
-from molgen.generate.data_stream import iter_smiles_chunks, resolve_training_data
-from molgen.generate.prior import DEFAULT_MAX_LENGTH, Prior, atomic_write_bytes, pad_sequences, resolve_device
+from molgen.generate.data_stream import count_smiles, iter_smiles_chunks, resolve_training_data
+from molgen.generate.prior import DEFAULT_MAX_LENGTH, Prior, atomic_write_bytes, load_prior, pad_sequences, resolve_device
+from molgen.generate.shuffle import iter_buckets, n_buckets, validation_rows
 from molgen.generate.tokenizer import TOKENIZERS, SmilesTokenizer, UnknownTokenError
 
 __all__ = ["CHECKPOINT_FILE", "train_prior"]
 
 #: Name of the resumable training state inside the output directory.
 CHECKPOINT_FILE = "checkpoint.pt"
+#: ``shuffle`` choices: chunks that sample the whole file, or chunks of consecutive rows.
+SHUFFLES = ("global", "chunk")
 
 
 def train_prior(
@@ -47,6 +50,8 @@ def train_prior(
     time_limit: float | None = None,
     val_size: int = 2_000,
     chunk_size: int = 50_000,
+    shuffle: str = "global",
+    init_from=None,
     checkpoint_every: int = 500,
     resume: bool = False,
     device=None,
@@ -55,9 +60,13 @@ def train_prior(
 ) -> Prior:
     """Train (or continue training) a prior on a SMILES file and save it to ``out_dir``.
 
-    The file is read in chunks of ``chunk_size`` rows; each chunk is shuffled with a seed
-    derived from ``(seed, epoch, chunk)`` and cut into batches. The first ``val_size``
-    SMILES are held out for the validation NLL. The vocabulary is built from the whole file
+    The file is streamed in chunks of about ``chunk_size`` rows; each chunk is shuffled with
+    a seed derived from ``(seed, epoch, chunk)`` and cut into batches. With
+    ``shuffle="global"`` (the default) every chunk is a random sample of the whole file
+    (:mod:`molgen.generate.shuffle`; ordered files such as MOSES's keep analogue series
+    together) and ``val_size`` random rows are held out for the validation NLL; with
+    ``shuffle="chunk"`` chunks are consecutive rows and the first ``val_size`` rows are
+    held out. The vocabulary is built from the whole file
     in a first streaming pass. The loss is the mean per-molecule negative log-likelihood
     (teacher forcing), optimised with Adam, gradient-norm clipping and an exponential
     learning-rate decay (``lr = learning_rate * lr_decay ** (molecules / lr_decay_molecules)``).
@@ -104,9 +113,18 @@ def train_prior(
     time_limit : float or None
         Stop after this many seconds of training in this call.
     val_size : int
-        SMILES held out from the start of the file for the validation NLL (0: none).
+        SMILES held out for the validation NLL (0: none).
     chunk_size : int
-        Rows read and shuffled at a time.
+        Rows shuffled and trained on at a time.
+    init_from : str or Path or None
+        A saved prior (:meth:`Prior.save`) to start from instead of random weights: its
+        network, vocabulary and maximum length replace ``tokenizer``, ``architecture``, the
+        size settings, ``dropout`` and ``max_length``; the optimizer, schedule and data order
+        start afresh (transfer learning, or a new schedule for a prior). SMILES with tokens
+        outside its vocabulary are skipped and counted. Recorded in the budget.
+    shuffle : {"global", "chunk"}
+        Chunks drawn at random from the whole file (one streaming pass per 8 chunks), or
+        chunks of consecutive rows (one pass per epoch).
     checkpoint_every : int
         Optimizer steps between checkpoints.
     resume : bool
@@ -150,18 +168,30 @@ def train_prior(
             raise ValueError(f"{ckpt_path} exists: pass resume=True (--resume) to continue it, or choose another output folder")
         settings = _settings(locals())
         settings.update(data=str(data_path), data_id=_file_id(data_path))
+        start = None
+        if init_from is not None:  # the network and its vocabulary come from the starting prior
+            start = load_prior(init_from, device="cpu")
+            settings.update(_start_settings(start), init_from=_start_record(start, init_from))
         state = None
     out_dir.mkdir(parents=True, exist_ok=True)
 
     if state is None:
-        tokenizer, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"],
-                                              _TOKENIZER_KINDS[settings["tokenizer"]], progress)
+        if start is None:
+            vocabulary, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"],
+                                                   _TOKENIZER_KINDS[settings["tokenizer"]], progress)
+        else:
+            n_rows = count_smiles(data_path, smiles_col=settings["smiles_col"])
         if n_rows <= settings["val_size"]:
             raise ValueError(f"{data_path} has {n_rows} SMILES, not more than val_size={settings['val_size']}")
         settings["n_rows"] = n_rows
         torch.manual_seed(settings["seed"])
-        prior = Prior(tokenizer, architecture=settings["architecture"], max_length=settings["max_length"],
-                      device="cpu", **_hyperparameters(settings))
+        if start is None:
+            tokenizer = vocabulary
+            prior = Prior(tokenizer, architecture=settings["architecture"], max_length=settings["max_length"],
+                          device="cpu", **_hyperparameters(settings))
+        else:
+            tokenizer = start.tokenizer  # SMILES with tokens outside it are skipped and counted
+            prior = start
         position = {"epoch": 0, "chunk": 0, "batch": 0, "step": 0, "molecules": 0, "skipped": 0, "elapsed": 0.0}
         history: list = []
     else:
@@ -179,7 +209,8 @@ def train_prior(
         if device.type == "cuda" and "rng_cuda" in state:
             torch.cuda.set_rng_state(state["rng_cuda"], device)
 
-    val = _validation_set(prior, data_path, settings)
+    val_rows = validation_rows(settings["n_rows"], settings["val_size"], settings["seed"]) if _shuffle(settings) == "global" else None
+    val = _validation_set(prior, data_path, settings, val_rows)
     n_train = settings["n_rows"] - settings["val_size"]
     target = math.floor(epochs * n_train)
     if max_molecules is not None:
@@ -217,11 +248,7 @@ def train_prior(
     prior.module.train()
     try:
         while not stop:
-            for chunk_index, chunk in enumerate(iter_smiles_chunks(data_path, chunk_size=settings["chunk_size"],
-                                                                   smiles_col=settings["smiles_col"])):
-                if chunk_index < position["chunk"]:
-                    continue
-                rows = _training_rows(chunk, chunk_index, settings)
+            for chunk_index, rows in _epoch_chunks(data_path, settings, position["epoch"], position["chunk"], val_rows):
                 batches = _batches(rows, settings["batch_size"],
                                    _chunk_generator(settings["seed"], position["epoch"], chunk_index))
                 for batch_index in range(position["batch"], len(batches)):
@@ -305,12 +332,36 @@ def _training_rows(chunk: list[str], chunk_index: int, settings: dict) -> list[s
     return chunk[skip:]
 
 
-def _validation_set(prior: Prior, data_path: Path, settings: dict) -> list[torch.Tensor]:
+def _shuffle(settings: dict) -> str:
+    return settings.get("shuffle", "chunk")  # checkpoints from before the setting shuffled within chunks
+
+
+def _epoch_chunks(data_path: Path, settings: dict, epoch: int, start: int, val_rows):
+    """``(index, training rows)`` of one epoch's chunks from chunk ``start`` on, validation rows left out."""
+    if _shuffle(settings) == "global":
+        buckets = n_buckets(settings["n_rows"] - settings["val_size"], settings["chunk_size"])
+        yield from iter_buckets(data_path, smiles_col=settings["smiles_col"], seed=settings["seed"], epoch=epoch,
+                                buckets=buckets, start=start, exclude=val_rows)
+        return
+    for index, chunk in enumerate(iter_smiles_chunks(data_path, chunk_size=settings["chunk_size"], smiles_col=settings["smiles_col"])):
+        if index >= start:
+            yield index, _training_rows(chunk, index, settings)
+
+
+def _validation_set(prior: Prior, data_path: Path, settings: dict, rows=None) -> list[torch.Tensor]:
+    """The validation SMILES, encoded: the file's first ``val_size`` rows, or the given row indices."""
     if settings["val_size"] == 0:
         return []
     smiles: list[str] = []
-    for chunk in iter_smiles_chunks(data_path, chunk_size=max(settings["val_size"], 1000), smiles_col=settings["smiles_col"]):
-        smiles.extend(chunk)
+    offset = 0
+    for chunk in iter_smiles_chunks(data_path, chunk_size=max(settings["val_size"], 1000) if rows is None else 200_000,
+                                    smiles_col=settings["smiles_col"]):
+        if rows is None:
+            smiles.extend(chunk)
+        else:
+            inside = rows[(rows >= offset) & (rows < offset + len(chunk))] - offset
+            smiles.extend(chunk[i] for i in inside)
+            offset += len(chunk)
         if len(smiles) >= settings["val_size"]:
             break
     encoded = [e for s in smiles[: settings["val_size"]] if (e := _encode(prior.tokenizer, s, settings["max_length"]))]
@@ -370,7 +421,7 @@ _TOKENIZER_KINDS = {"smiles": "smiles_regex", "selfies": "selfies"}
 
 _SETTING_NAMES = ("smiles_col", "tokenizer", "architecture", "hidden_size", "num_layers", "embedding_dim", "d_model", "num_heads",
                   "dropout", "max_length", "batch_size", "learning_rate", "lr_decay", "lr_decay_molecules", "clip_grad",
-                  "val_size", "chunk_size", "seed")
+                  "val_size", "chunk_size", "shuffle", "seed")
 
 
 def _settings(args: dict) -> dict:
@@ -389,6 +440,8 @@ def _settings(args: dict) -> dict:
     if not 0.0 <= float(settings["dropout"]) < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {settings['dropout']!r}")
     settings["dropout"] = float(settings["dropout"])
+    if settings["shuffle"] not in SHUFFLES:
+        raise ValueError(f"unknown shuffle {settings['shuffle']!r}; choose one of: {', '.join(SHUFFLES)}")
     if settings["tokenizer"] not in _TOKENIZER_KINDS:
         raise ValueError(f"unknown tokenizer {settings['tokenizer']!r}; choose one of: {', '.join(_TOKENIZER_KINDS)}")
     if settings["tokenizer"] == "selfies":
@@ -401,6 +454,23 @@ def _settings(args: dict) -> dict:
     ARCHITECTURES.get(settings["architecture"])  # clear error listing the choices
     settings["architecture"] = settings["architecture"].lower()
     return settings
+
+
+def _start_settings(start: Prior) -> dict:
+    """Settings that a run started from ``start`` takes from it."""
+    kind = next(name for name, value in _TOKENIZER_KINDS.items() if value == start.tokenizer.kind)
+    return {"architecture": start.architecture, "max_length": start.max_length, "tokenizer": kind, **start.hyperparameters}
+
+
+def _start_record(start: Prior, path) -> dict:
+    """Where a run started: the prior's folder, weights checksum and its own training budget."""
+    import json
+
+    config = json.loads((Path(path) / "prior.json").read_text(encoding="utf-8"))
+    before = start.metadata.get("training", {})
+    return {"path": str(Path(path).resolve()), "weights_sha256": config.get("weights_sha256"),
+            "molecules_seen": before.get("molecules_seen"), "wall_time_s": before.get("wall_time_s"),
+            "settings": before.get("settings")}
 
 
 def _hyperparameters(settings: dict) -> dict:

@@ -15,15 +15,17 @@ def _weights(path):
     return load_prior(path, device="cpu").module.state_dict()
 
 
-def test_resume_gives_identical_weights(tmp_path, moses_csv):
+@pytest.mark.parametrize("shuffle", ["global", "chunk"])
+def test_resume_gives_identical_weights(tmp_path, moses_csv, shuffle):
     # 260 training rows in 3 chunks; 416 molecules cross an epoch and chunk boundaries
-    full = train_prior(tmp_path / "full", data=moses_csv, max_molecules=416, epochs=5, **TINY)
-    part = train_prior(tmp_path / "part", data=moses_csv, max_molecules=208, epochs=5, **TINY)
+    full = train_prior(tmp_path / "full", data=moses_csv, max_molecules=416, epochs=5, shuffle=shuffle, **TINY)
+    part = train_prior(tmp_path / "part", data=moses_csv, max_molecules=208, epochs=5, shuffle=shuffle, **TINY)
     assert 208 <= part.metadata["training"]["molecules_seen"] < 208 + 16
     resumed = train_prior(tmp_path / "part", data=moses_csv, max_molecules=416, epochs=5, resume=True, **TINY)
+    assert resumed.metadata["training"]["settings"]["shuffle"] == shuffle  # from the checkpoint
     info, full_info = resumed.metadata["training"], full.metadata["training"]
     assert info["molecules_seen"] == full_info["molecules_seen"] >= 416
-    assert info["steps"] == full_info["steps"] > 18  # more than one epoch of 18 batches
+    assert info["steps"] == full_info["steps"] > 18  # more than one epoch of about 18 batches
     assert info["epochs"] == pytest.approx(info["molecules_seen"] / 260, abs=1e-3)
     a, b = _weights(tmp_path / "full"), _weights(tmp_path / "part")
     assert a.keys() == b.keys()
@@ -52,6 +54,8 @@ def test_bad_settings_are_rejected(tmp_path, moses_csv):
         train_prior(tmp_path / "b", data=moses_csv, epochs=0, **TINY)
     with pytest.raises(ValueError, match="val_size"):
         train_prior(tmp_path / "c", data=moses_csv, **{**TINY, "val_size": 5000})
+    with pytest.raises(ValueError, match="unknown shuffle"):
+        train_prior(tmp_path / "f", data=moses_csv, shuffle="none", **TINY)
     with pytest.raises(FileNotFoundError):
         train_prior(tmp_path / "d", data=tmp_path / "nope.csv", **TINY)
     bad = tmp_path / "bad.csv"
@@ -85,3 +89,31 @@ def test_selfies_prior_trains_saves_and_samples(tmp_path, moses_csv):
     assert torch.isfinite(loaded.log_likelihood(loaded.encode([smi]))).all()
     with pytest.raises(ValueError, match="unknown tokenizer"):
         train_prior(tmp_path / "x", data=moses_csv, tokenizer="bpe", **TINY)
+
+
+def test_checkpoint_without_shuffle_setting_resumes_by_chunks(tmp_path, moses_csv):
+    """Checkpoints written before ``shuffle`` existed trained on consecutive rows and continue so."""
+    full = train_prior(tmp_path / "full", data=moses_csv, max_molecules=160, shuffle="chunk", **TINY)
+    train_prior(tmp_path / "old", data=moses_csv, max_molecules=80, shuffle="chunk", **TINY)
+    state = torch.load(tmp_path / "old" / CHECKPOINT_FILE, weights_only=True)
+    del state["settings"]["shuffle"]
+    torch.save(state, tmp_path / "old" / CHECKPOINT_FILE)
+    resumed = train_prior(tmp_path / "old", data=moses_csv, max_molecules=160, resume=True, **TINY)
+    assert resumed.metadata["training"]["final_val_nll"] == full.metadata["training"]["final_val_nll"]
+    a, b = _weights(tmp_path / "full"), _weights(tmp_path / "old")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_init_from_a_saved_prior_continues_its_network(tmp_path, moses_csv):
+    first = train_prior(tmp_path / "first", data=moses_csv, max_molecules=64, **TINY)
+    # size options are ignored: the network and vocabulary come from the starting prior
+    second = train_prior(tmp_path / "second", data=moses_csv, max_molecules=64, init_from=tmp_path / "first",
+                         **{**TINY, "hidden_size": 99, "learning_rate": 1e-4})
+    assert second.hyperparameters == first.hyperparameters and second.tokenizer.vocab == first.tokenizer.vocab
+    start = second.metadata["training"]["settings"]["init_from"]
+    assert start["path"] == str((tmp_path / "first").resolve()) and start["molecules_seen"] == first.metadata["training"]["molecules_seen"]
+    assert start["weights_sha256"] and second.metadata["training"]["settings"]["learning_rate"] == 1e-4
+    a, b = _weights(tmp_path / "first"), _weights(tmp_path / "second")
+    assert not all(torch.equal(a[k], b[k]) for k in a)  # trained on from there
+    with pytest.raises(FileNotFoundError):
+        train_prior(tmp_path / "third", data=moses_csv, max_molecules=64, init_from=tmp_path / "nope", **TINY)
