@@ -177,21 +177,17 @@ def train_prior(
 
     if state is None:
         if start is None:
-            vocabulary, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"],
-                                                   _TOKENIZER_KINDS[settings["tokenizer"]], progress)
-        else:
-            n_rows = count_smiles(data_path, smiles_col=settings["smiles_col"])
+            tokenizer, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"],
+                                                  _TOKENIZER_KINDS[settings["tokenizer"]], progress)
+        else:  # SMILES with tokens outside the starting prior's vocabulary are skipped and counted
+            tokenizer, n_rows = start.tokenizer, count_smiles(data_path, smiles_col=settings["smiles_col"])
         if n_rows <= settings["val_size"]:
             raise ValueError(f"{data_path} has {n_rows} SMILES, not more than val_size={settings['val_size']}")
         settings["n_rows"] = n_rows
         torch.manual_seed(settings["seed"])
-        if start is None:
-            tokenizer = vocabulary
-            prior = Prior(tokenizer, architecture=settings["architecture"], max_length=settings["max_length"],
-                          device="cpu", **_hyperparameters(settings))
-        else:
-            tokenizer = start.tokenizer  # SMILES with tokens outside it are skipped and counted
-            prior = start
+        prior = start if start is not None else Prior(tokenizer, architecture=settings["architecture"],
+                                                      max_length=settings["max_length"], device="cpu",
+                                                      **_hyperparameters(settings))
         position = {"epoch": 0, "chunk": 0, "batch": 0, "step": 0, "molecules": 0, "skipped": 0, "elapsed": 0.0}
         history: list = []
     else:
