@@ -134,9 +134,10 @@ def test_tiny_prior_overfits_and_validity_rises(tmp_path, moses_smiles):
 def test_shipped_prior_is_the_trained_moses_prior():
     prior = load_prior(device="cpu")
     info = prior.metadata["training"]
-    assert info["data"] == "train.csv.gz" and info["molecules_seen"] > 1_000_000
+    assert info["data"] == "train.csv.gz" and info["molecules_seen"] > 3_000_000
     assert info["settings"]["shuffle"] == "global" and info["settings"]["init_from"]["molecules_seen"] > 900_000
     table = prior.sample(300, seed=0)
     valid = table["state"] != "invalid_smiles"
-    assert valid.mean() >= 0.85, valid.mean()  # 10k-sample figures (0.94+) are in BENCHMARKS.md
+    # 0.953 on 10k samples (BENCHMARKS.md); 0.90 is four standard errors of 300 samples below it
+    assert valid.mean() >= 0.90, valid.mean()
     assert (table["state"] == "duplicate").sum() <= 3
