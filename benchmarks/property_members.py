@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     from sklearn.ensemble import RandomForestRegressor
 
     from molgen.data import split
-    from molgen.models.kernel import KernelRidge, tanimoto_matrix
+    from molgen.models.kernel import KernelRidge, leave_one_out_residuals, tanimoto_matrix
     from molgen.predict import assemble_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig, train_ensemble
 
@@ -97,11 +97,7 @@ def main(argv=None) -> int:
             full = KernelRidge.fit(tanimoto_matrix(f_all, f_all), np.concatenate([d.y[tr], d.y[va]]), lam=inner.lam)
             on_test[f"k{r}"] = full.predict(tanimoto_matrix(f_te, f_all))[:, 0]
             if r == 2:  # exact leave-one-out predictions on the training part
-                K = torch.from_numpy(tanimoto_matrix(f_tr, f_tr))
-                w, V = torch.linalg.eigh(K)
-                inv = 1.0 / (w.clamp_min(0) + float(inner.lam[0]))
-                a = V @ ((V.T @ torch.from_numpy(y_tr - y_tr.mean())) * inv)
-                loo["k2"] = y_tr - (a / ((V**2) @ inv)).numpy()
+                loo["k2"] = y_tr - leave_one_out_residuals(tanimoto_matrix(f_tr, f_tr), y_tr, inner.lam[0])
         c_tr, c_va, c_te = counts(smiles(tr)), counts(smiles(va)), counts(test_smiles)
         rf = RandomForestRegressor(n_estimators=500, n_jobs=1, random_state=seed, oob_score=True).fit(c_tr, y_tr)
         on_valid["rf"], loo["rf"] = rf.predict(c_va), rf.oob_prediction_

@@ -12,7 +12,7 @@ import torch
 
 from molgen.utils.bits import popcount_tanimoto_blocks
 
-__all__ = ["LAMBDAS", "KernelRidge", "tanimoto_matrix"]
+__all__ = ["LAMBDAS", "KernelRidge", "leave_one_out_residuals", "tanimoto_matrix"]
 
 #: Ridge penalties tried for each target, chosen by exact leave-one-out error.
 LAMBDAS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -104,8 +104,7 @@ class KernelRidge:
             choices = LAMBDAS if lam is None else (float(np.atleast_1d(lam)[k]),)
             best = None
             for value in choices:
-                a = V @ (Vy / (w + value))
-                loo = a / ((V**2) @ (1.0 / (w + value)))  # exact leave-one-out residuals
+                a, loo = _dual_and_loo(w, V, Vy, value)
                 rmse = float(loo.square().mean().sqrt())
                 if best is None or rmse < best[0]:
                     best = (rmse, value, a)
@@ -115,3 +114,20 @@ class KernelRidge:
     def predict(self, K: np.ndarray) -> np.ndarray:
         """Predictions (``n x n_tasks``) from a query-by-training kernel matrix."""
         return np.asarray(K, dtype=np.float64) @ self.alpha + self.mean
+
+
+def leave_one_out_residuals(K: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """Exact leave-one-out residuals (``y`` minus each row's prediction without it) of kernel
+    ridge with penalty ``lam`` on the square kernel matrix ``K`` and one target ``y`` (centred
+    on its mean, as :meth:`KernelRidge.fit` does)."""
+    y = np.asarray(y, dtype=np.float64)
+    w, V = torch.linalg.eigh(torch.from_numpy(np.asarray(K, dtype=np.float64)))
+    w = w.clamp_min(0.0)
+    return _dual_and_loo(w, V, V.T @ torch.from_numpy(y - y.mean()), float(lam))[1].numpy()
+
+
+def _dual_and_loo(w: torch.Tensor, V: torch.Tensor, Vy: torch.Tensor, lam: float):
+    """Dual coefficients and exact leave-one-out residuals from ``K = V diag(w) V^T``."""
+    inv = 1.0 / (w + lam)
+    a = V @ (Vy * inv)
+    return a, a / ((V**2) @ inv)

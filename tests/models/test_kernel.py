@@ -4,7 +4,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
 from molgen.models import kernel
-from molgen.models.kernel import LAMBDAS, KernelRidge, tanimoto_matrix
+from molgen.models.kernel import LAMBDAS, KernelRidge, leave_one_out_residuals, tanimoto_matrix
 
 SMILES = ["CCO", "CCN", "c1ccccc1O", "c1ccccc1N", "CC(=O)O", "CCCCCC", "C1CCCCC1", "CC(C)O"]
 
@@ -67,6 +67,17 @@ def test_penalty_minimises_brute_force_leave_one_out_error():
         return np.sqrt(np.mean(np.square(errors)))
 
     assert KernelRidge.fit(K, y).lam[0] == min(LAMBDAS, key=loo_rmse)
+
+
+def test_leave_one_out_residuals_match_refits_without_each_row():
+    K, y = _data(n=25, seed=5)
+    yc, rows = y - y.mean(), np.arange(len(y))
+    expected = []
+    for i in rows:
+        keep = rows != i
+        alpha = np.linalg.solve(K[np.ix_(keep, keep)] + 0.3 * np.eye(len(y) - 1), yc[keep])
+        expected.append(yc[i] - K[i, keep] @ alpha)
+    np.testing.assert_allclose(leave_one_out_residuals(K, y, 0.3), expected, rtol=1e-7, atol=1e-9)
 
 
 def test_penalty_is_chosen_from_the_grid_and_fits_well():
