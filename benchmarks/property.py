@@ -613,8 +613,13 @@ def molgen_defaults() -> dict:
 
     fit = {
         name: p.default for name, p in inspect.signature(fit_efficacy_model).parameters.items()
-        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel")
+        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel",
+                    "forest")
     }
+    if fit.pop("forest", False):  # off: the key stays that of the records made before the option existed
+        from molgen.models import forest
+
+        fit["forest"] = {"n_trees": forest.N_TREES, "max_features": forest.MAX_FEATURES}
     fit["valid_split"] = fit["valid_split"] or DEFAULT_VALID_SPLIT
     fit["sizes"] = list(fit["sizes"])
     model = {f.name: f.default for f in dataclasses.fields(ModelConfig) if f.default is not dataclasses.MISSING}

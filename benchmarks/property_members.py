@@ -4,15 +4,16 @@ For each seed it fits molgen's default model (graph ensemble + radius-2 Tanimoto
 then sets beside it a radius-3 kernel (``k3``), a random forest on Morgan counts (``rf``,
 the RF baseline's model, fitted on molgen's own training molecules) and a kernel/RF mix
 weighted by leave-one-out / out-of-bag RMSE on the training part (``fp``). Blends are scored
-twice: weights chosen on molgen's validation part (as the default chooses its kernel weight)
-and equal weights. One JSON line of test RMSEs per seed (BENCHMARKS.md, "A random-forest
-member").
+with weights chosen on molgen's validation part (as the default chooses its kernel weight), on
+its calibration part, on both, and with equal weights; ``--cv K`` adds weights from K-fold
+out-of-fold predictions on train + valid (folds by the split method, one graph member per
+fold). One JSON line of test RMSEs per seed (BENCHMARKS.md, "A random-forest member" and
+"The forest member").
 
-    python benchmarks/property_members.py chembl2321810 --split scaffold --seeds 0 1 2
+    python benchmarks/property_members.py chembl2321810 --split scaffold --seeds 0 1 2 [--cv 5]
 """
 
 import argparse
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -29,17 +30,11 @@ def rmse(pred, y) -> float:
     return float(np.sqrt(np.mean((pred - y) ** 2)))
 
 
-def best_weights(preds: list, y: np.ndarray, step: float = 0.05) -> np.ndarray:
-    """Simplex weights (grid ``step``) with the lowest RMSE of the weighted sum on ``y``."""
-    grid, best = np.arange(0, 1 + 1e-9, step), None
-    for w in itertools.product(grid, repeat=len(preds) - 1):
-        if sum(w) > 1 + 1e-9:
-            continue
-        w = np.array([*w, 1 - sum(w)])
-        score = rmse(sum(wi * p for wi, p in zip(w, preds)), y)
-        if best is None or score < best[0]:
-            best = (score, w)
-    return best[1]
+def best_weights(preds: list, y: np.ndarray) -> np.ndarray:
+    """Simplex weights (0.05 grid) with the lowest RMSE of the weighted sum on ``y``, as molgen chooses them."""
+    from molgen.predict.blend import best_weights as choose
+
+    return choose(np.stack(preds), y)[0]
 
 
 def main(argv=None) -> int:
@@ -47,6 +42,7 @@ def main(argv=None) -> int:
     parser.add_argument("dataset")
     parser.add_argument("--split", default="scaffold")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--cv", type=int, default=0, help="also weight by K-fold out-of-fold predictions (K graph fits)")
     args = parser.parse_args(argv)
 
     from property import MOLGEN_SIZES, OUTER_SIZES, prepare_dataset
@@ -54,10 +50,11 @@ def main(argv=None) -> int:
     from rdkit.Chem import rdFingerprintGenerator
     from sklearn.ensemble import RandomForestRegressor
 
-    from molgen.data import split
+    from molgen.data import kfold, split
     from molgen.models.kernel import KernelRidge, leave_one_out_residuals, tanimoto_matrix
     from molgen.predict import assemble_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig, train_ensemble
+    from molgen.train.ensemble import ensemble_predict
 
     torch.set_num_threads(1)
     gens = {r: rdFingerprintGenerator.GetMorganGenerator(radius=r, fpSize=2048) for r in (2, 3)}
@@ -85,7 +82,9 @@ def main(argv=None) -> int:
         row = {"dataset": args.dataset, "split": args.split, "seed": seed,
                "default": round(rmse(model.predict(test_smiles)["prediction"].to_numpy(), y_test), 4)}
         weight, model.kernel_weight = model.kernel_weight, np.zeros_like(model.kernel_weight)
+        ca = d.calib
         on_valid = {"gnn": model.predict(smiles(va))["prediction"].to_numpy()}
+        on_calib = {"gnn": model.predict(smiles(ca))["prediction"].to_numpy()}
         on_test = {"gnn": model.predict(test_smiles)["prediction"].to_numpy()}
         model.kernel_weight = weight
         loo = {}
@@ -96,6 +95,7 @@ def main(argv=None) -> int:
             f_all = np.concatenate([f_tr, f_va])
             full = KernelRidge.fit(tanimoto_matrix(f_all, f_all), np.concatenate([d.y[tr], d.y[va]]), lam=inner.lam)
             on_test[f"k{r}"] = full.predict(tanimoto_matrix(f_te, f_all))[:, 0]
+            on_calib[f"k{r}"] = full.predict(tanimoto_matrix(bits(smiles(ca), r), f_all))[:, 0]
             if r == 2:  # exact leave-one-out predictions on the training part
                 loo["k2"] = y_tr - leave_one_out_residuals(tanimoto_matrix(f_tr, f_tr), y_tr, inner.lam[0])
         c_tr, c_va, c_te = counts(smiles(tr)), counts(smiles(va)), counts(test_smiles)
@@ -103,10 +103,11 @@ def main(argv=None) -> int:
         on_valid["rf"], loo["rf"] = rf.predict(c_va), rf.oob_prediction_
         rf = RandomForestRegressor(n_estimators=500, n_jobs=1, random_state=seed)
         on_test["rf"] = rf.fit(np.concatenate([c_tr, c_va]), np.concatenate([y_tr, y_va])).predict(c_te)
+        on_calib["rf"] = rf.predict(counts(smiles(ca)))
         mix = best_weights([loo["k2"], loo["rf"]], y_tr)
         row["fp_mix"] = mix.round(2).tolist()
         row["train_loo_k2"], row["train_oob_rf"] = round(rmse(loo["k2"], y_tr), 4), round(rmse(loo["rf"], y_tr), 4)
-        for part in (on_valid, on_test):
+        for part in (on_valid, on_test, on_calib):
             part["fp"] = mix[0] * part["k2"] + mix[1] * part["rf"]
         row.update({name: round(rmse(p, y_test), 4) for name, p in on_test.items()})
         for combo in COMBOS:
@@ -114,6 +115,36 @@ def main(argv=None) -> int:
             name = "+".join(combo)
             row[name] = [round(rmse(sum(wi * on_test[c] for wi, c in zip(w, combo)), y_test), 4), w.round(2).tolist()]
             row[name + " equal"] = round(rmse(sum(on_test[c] for c in combo) / len(combo), y_test), 4)
+            y_ca = d.y[ca, 0]
+            for tag, preds, yy in (("calib", [on_calib[c] for c in combo], y_ca),
+                                   ("valid+calib", [np.concatenate([on_valid[c], on_calib[c]]) for c in combo],
+                                    np.concatenate([y_va, y_ca]))):
+                w = best_weights(preds, yy)
+                row[f"{name} {tag}"] = [round(rmse(sum(wi * on_test[c] for wi, c in zip(w, combo)), y_test), 4),
+                                        w.round(2).tolist()]
+        if args.cv:
+            rows = np.concatenate([tr, va])
+            y_cv, f_cv, c_cv = d.y[rows, 0], bits(smiles(rows), 2), counts(smiles(rows))
+            K_cv = tanimoto_matrix(f_cv, f_cv)
+            oof = {c: np.full(len(rows), np.nan) for c in ("gnn", "k2", "rf")}
+            rng = np.random.default_rng(seed)
+            for k, (f_fit, f_out) in enumerate(kfold(smiles(rows), k=args.cv, method=args.split, seed=seed)):
+                stop = rng.choice(f_fit, size=max(1, len(f_fit) // 8), replace=False)
+                fit = np.setdiff1d(f_fit, stop)
+                m, _ = train_ensemble(d.model_config, d.graphs(rows[fit]), d.graphs(rows[stop]), n_members=1,
+                                      config=TrainConfig(seed=seed + 1000 + k), progress=False)
+                oof["gnn"][f_out] = d.scaler.inverse(ensemble_predict(m, d.graphs(rows[f_out]))[0])[:, 0]
+                kr = KernelRidge.fit(K_cv[np.ix_(f_fit, f_fit)], y_cv[f_fit])
+                oof["k2"][f_out] = kr.predict(K_cv[np.ix_(f_out, f_fit)])[:, 0]
+                rf = RandomForestRegressor(n_estimators=500, n_jobs=1, random_state=seed).fit(c_cv[f_fit], y_cv[f_fit])
+                oof["rf"][f_out] = rf.predict(c_cv[f_out])
+            row["cv_oof"] = {c: round(rmse(p, y_cv), 4) for c, p in oof.items()}
+            for combo in COMBOS:
+                if any(c not in oof for c in combo):
+                    continue
+                w = best_weights([oof[c] for c in combo], y_cv)
+                name = "+".join(combo) + " cv"
+                row[name] = [round(rmse(sum(wi * on_test[c] for wi, c in zip(w, combo)), y_test), 4), w.round(2).tolist()]
         print(json.dumps(row), flush=True)
     return 0
 

@@ -67,7 +67,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--kernel", choices=["tanimoto", "none"], default="tanimoto",
         help="regression: blend a Tanimoto kernel ridge model on Morgan bits with the graph ensemble, weighted on the "
-        "valid part (default: tanimoto); none: the graph ensemble alone",
+        "valid part (default: tanimoto); none: no kernel member",
+    )
+    parser.add_argument(
+        "--forest", action="store_true",
+        help="regression: also blend a random forest on Morgan bits, weighted on the valid part with the others",
     )
     parser.add_argument("--batch-size", type=_positive_int, default=50, help="molecules per training batch (default: %(default)s)")
     parser.add_argument(
@@ -141,6 +145,7 @@ def run(args) -> int:
         standardizer=None if args.no_standardize else Standardizer(),
         descriptors=args.descriptors,
         kernel=args.kernel,
+        forest=args.forest,
         progress=not args.quiet,
     )
     unlabelled = int((~labelled).sum())
@@ -277,10 +282,11 @@ def _summary(model, args, *, n_rows: int, unlabelled: int, out: Path) -> str:
         lines.append(f"test     {name}: {format_metrics(metrics)}")
     if model.task == "regression" and model.calibrator is not None:
         lines.append(f"         intervals calibrated for {model.calibrator.coverage:g} coverage")
-    kernel = model.info.get("kernel") or {}
-    if kernel.get("used"):
-        weights = ", ".join(f"{w:.2f}" for w in kernel["weight"])
-        lines.append(f"kernel   Tanimoto kernel ridge blended in with weight {weights} (chosen on the valid part)")
+    blend = model.info.get("blend") or {}
+    if blend.get("used"):
+        for name, weights in zip(model.target_names, blend["weights"]):
+            shares = ", ".join(f"{m} {w:.2f}" for m, w in zip(blend["members"], weights))
+            lines.append(f"blend    {name}: {shares} (weights chosen on the valid part)")
     members = len(model.members)
     lines.append(f"saved    {out} ({model.task}, {members} member{'s' if members != 1 else ''}, {model.model_config.encoder})")
     return "\n".join(lines)

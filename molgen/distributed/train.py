@@ -119,6 +119,7 @@ def fit_distributed(
     sizes=(0.7, 0.1, 0.1, 0.1),
     coverage_target: float = 0.9,
     kernel: str | None = "tanimoto",
+    forest: bool = False,
     storage_path=None,
     max_failures: int = 2,
     fail_after_epoch: int | None = None,
@@ -128,7 +129,7 @@ def fit_distributed(
 
     Parameters
     ----------
-    smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target, kernel
+    smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target, kernel, forest
         As for :func:`molgen.predict.fit_efficacy_model`.
     out : path
         Model directory to write.
@@ -212,7 +213,7 @@ def fit_distributed(
         model = build_model(data.model_config)
         model.load_state_dict(state)
         members.append(model.eval())
-    model = assemble_efficacy_model(data, members, coverage_target=coverage_target, kernel=kernel)
+    model = assemble_efficacy_model(data, members, coverage_target=coverage_target, kernel=kernel, forest=forest)
     model.info["ray_train"] = {
         "num_workers": num_workers,
         "use_gpu": bool(use_gpu),

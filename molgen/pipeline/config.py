@@ -40,6 +40,7 @@ class ModelSection:
     patience: int = 15
     coverage: float = 0.9
     kernel: str = "tanimoto"
+    forest: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,7 +181,7 @@ def _check_type(source: str, path: str, value, annotation) -> None:
     allowed = tuple(t for t in (typing.get_args(annotation) or (annotation,)) if t is not type(None))
     if float in allowed:
         allowed += (int,)
-    if isinstance(value, bool) or not isinstance(value, allowed):
+    if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
         expected = " or ".join(t.__name__ for t in allowed)
         raise ConfigError(source, path, f"expected {expected}, got {type(value).__name__} {value!r}")
 

@@ -15,10 +15,10 @@ Two methods, both model-agnostic within :class:`~molgen.models.MoleculeModel`:
     one batch. The atom still takes part in message passing as a featureless node: this
     is feature occlusion, not deletion of the atom.
 
-Both explain the graph ensemble. A regression model's kernel member (Tanimoto kernel ridge
-on Morgan bits, blended into ``EfficacyModel.predict``) is not attributed, so
-``Attribution.prediction`` is the ensemble's mean, which differs from the blended
-prediction when the kernel's weight is above 0.
+Both explain the graph ensemble. A regression model's fingerprint members (Tanimoto kernel
+ridge and random forest on Morgan bits, blended into ``EfficacyModel.predict``) are not
+attributed, so ``Attribution.prediction`` is the ensemble's mean, which differs from the
+blended prediction when their weights are above 0.
 
 Positive values mean the atom raises the prediction, negative that it lowers it. For a
 regression model both are in target units (e.g. pIC50 units); for a binary classifier
@@ -57,7 +57,7 @@ class Attribution:
         ``n_atoms`` float64 attributions (see the module docstring for their meaning).
     prediction : float
         The attributed quantity for the whole molecule: the graph ensemble's mean prediction
-        in target units (regression; without the kernel member), the probability (binary) or the probability of
+        in target units (regression; without the fingerprint members), the probability (binary) or the probability of
         ``class_index`` (multiclass).
     method : str
         ``"gradient"`` or ``"occlusion"``.

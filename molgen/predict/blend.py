@@ -1,20 +1,23 @@
-"""The kernel member of an efficacy model: Tanimoto kernel ridge blended with the graph ensemble.
+"""The fingerprint members of an efficacy model, blended with the graph ensemble.
 
-Chosen by measurement (BENCHMARKS.md, 5 seeds): on the CHEMBL2321810 pIC50 series, where
-fingerprint kernels beat message passing, the blend cut test RMSE from 0.634 to 0.517 (scaffold
-split) and from 0.517 to 0.495 (random); on solubility it changed nothing beyond 0.004, and on
-FreeSolv it cost 0.08 on the scaffold split and gained 0.01 on the random one.
+Two members work on the training molecules' domain fingerprints (Morgan radius 2, 2048
+bits): a Tanimoto kernel ridge model and a random forest. Each target's blend weights
+(graph ensemble, kernel, forest; non-negative, summing to 1) are chosen on the validation
+part. Chosen by measurement (BENCHMARKS.md, "Property prediction", 5 seeds).
 """
+
+import itertools
 
 import numpy as np
 
+from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
 
 KERNELS = ("tanimoto",)
-#: Above this many training molecules the kernel member is left out (its fit is cubic in n).
+#: Above this many training molecules the fingerprint members are left out (the kernel fit is cubic in n).
 KERNEL_MAX_TRAIN = 10_000
-#: Kernel weights tried on the validation part.
-WEIGHTS = np.linspace(0.0, 1.0, 21)
+#: Step of the weight grid tried on the validation part.
+WEIGHT_STEP = 0.05
 
 
 def check_kernel(kernel: str | None) -> str | None:
@@ -30,50 +33,95 @@ def _rmse(pred: np.ndarray, y: np.ndarray) -> float:
     return float(np.sqrt(np.mean((pred - y) ** 2)))
 
 
-def fit_kernel_member(model, data) -> dict:
-    """Fit ``model``'s kernel member on ``data`` and set ``model.kernel`` / ``model.kernel_weight``.
+def simplex_grid(n: int, step: float = WEIGHT_STEP) -> np.ndarray:
+    """All weight vectors of length ``n`` on a ``step`` grid with non-negative entries summing to 1."""
+    ticks = round(1 / step)
+    rows = [(ticks - sum(c), *c) for c in itertools.product(range(ticks + 1), repeat=n - 1) if sum(c) <= ticks]
+    return np.asarray(rows, dtype=np.float64) / ticks
 
-    The kernel ridge penalty is chosen per target by leave-one-out on the training part; the
-    blend weight by RMSE on the validation part against the graph ensemble's predictions;
-    then the kernel is refitted on training + validation molecules (the rows of
-    ``model.fingerprints``). Returns what was chosen, for ``model.info["kernel"]``; with no
-    validation part, too many molecules or a non-regression task the member is left out
-    and the record says why.
+
+def best_weights(preds: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Grid weights (``members``) whose blend of ``preds`` (``members x n``) has the lowest RMSE on ``y``.
+
+    Ties go to the earliest grid row, which puts the most weight on the first member.
     """
+    grid = simplex_grid(len(preds))
+    errors = np.sqrt((((grid @ preds) - y) ** 2).mean(axis=1))
+    best = int(np.argmin(errors))
+    return grid[best], float(errors[best])
+
+
+def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = True) -> dict:
+    """Fit ``model``'s kernel and/or forest member on ``data`` and choose the blend weights.
+
+    Sets ``model.kernel`` / ``model.kernel_weight`` and ``model.forest`` / ``model.forest_weight``.
+    The kernel ridge penalty is chosen per target by leave-one-out on the training part;
+    each member is fitted on the training part, the weights (graph ensemble, kernel,
+    forest) are chosen by RMSE on the validation part, and then the members are refitted on
+    training + validation molecules (the rows of ``model.fingerprints``). Returns what was
+    chosen, for ``model.info["blend"]``; with no validation part, too many molecules or a
+    non-regression task the members are left out and the record says why.
+    """
+    names = [name for name, on in (("kernel", kernel), ("forest", forest)) if on]
+    if not names:
+        return {"used": False, "reason": "no fingerprint member asked for"}
     if model.task != "regression":
         return {"used": False, "reason": f"regression only (task {model.task!r})"}
     train, valid = data.train, data.valid
     n_fit = len(train) + len(valid)
     if not len(valid):
-        return {"used": False, "reason": "no validation part to weight it on"}
+        return {"used": False, "reason": "no validation part to weight them on"}
     if n_fit > KERNEL_MAX_TRAIN:
         return {"used": False, "reason": f"{n_fit} training molecules (more than {KERNEL_MAX_TRAIN})"}
     if len(model.fingerprints) != n_fit:
         raise ValueError(f"{len(model.fingerprints)} domain fingerprints for {n_fit} training + validation molecules")
-    y = data.y
-    K = tanimoto_matrix(model.fingerprints, model.fingerprints)
-    n = len(train)
+    y, n = data.y, len(train)
+    fit_rows = np.concatenate([train, valid])
     try:
-        inner = KernelRidge.fit(K[:n, :n], y[train])
+        inner, final = _fit_members(names, model.fingerprints, y[fit_rows], n, seed=data.info["train_config"].get("seed", 0))
     except ValueError as err:
         return {"used": False, "reason": str(err)}
-    kernel_valid = inner.predict(K[n:, :n])
     has_graph = data.featurized[valid]
-    ensemble_valid = np.full_like(kernel_valid, np.nan)
-    ensemble_valid[has_graph] = model.predict_graphs(data.graphs(valid))[0]
-    weights, scores = [], []
+    on_valid = {"ensemble": np.full((len(valid), y.shape[1]), np.nan)}
+    on_valid["ensemble"][has_graph] = model.predict_graphs(data.graphs(valid))[0]
+    on_valid.update(inner)
+    members = ["ensemble", *names]
+    weights, scores = np.zeros((len(members), y.shape[1])), []
     for k in range(y.shape[1]):
         rows = np.isfinite(y[valid, k]) & has_graph
         if not rows.any():
-            weights.append(0.0)
+            weights[0, k] = 1.0
             scores.append(None)
             continue
-        yk, gk, kk = y[valid, k][rows], ensemble_valid[rows, k], kernel_valid[rows, k]
-        rmse = [_rmse((1 - w) * gk + w * kk, yk) for w in WEIGHTS]
-        best = int(np.argmin(rmse))
-        weights.append(float(WEIGHTS[best]))
-        scores.append({"ensemble": _rmse(gk, yk), "kernel": _rmse(kk, yk), "blend": rmse[best]})
-    fit_rows = np.concatenate([train, valid])
-    model.kernel = KernelRidge.fit(K, y[fit_rows], lam=inner.lam)
-    model.kernel_weight = np.asarray(weights, dtype=np.float64)
-    return {"used": True, "kind": "tanimoto", "weight": weights, "lam": inner.lam.tolist(), "valid_rmse": scores}
+        preds = np.stack([on_valid[m][rows, k] for m in members])
+        weights[:, k], blend = best_weights(preds, y[valid, k][rows])
+        scores.append({**{m: _rmse(p, y[valid, k][rows]) for m, p in zip(members, preds)}, "blend": blend})
+    model.kernel, model.kernel_weight = final.get("kernel"), None
+    model.forest, model.forest_weight = final.get("forest"), None
+    record = {"used": True, "members": members, "weights": weights.T.round(4).tolist(), "valid_rmse": scores}
+    if "kernel" in final:
+        model.kernel_weight = weights[members.index("kernel")]
+        record["kernel"] = {"kind": "tanimoto", "lam": final["kernel"].lam.tolist()}
+    if "forest" in final:
+        record["forest"] = {"kind": "random_forest", "n_trees": int(final["forest"].roots.shape[1])}
+        model.forest_weight = weights[members.index("forest")]
+        if not model.forest_weight.any():  # weight 0 for every target: not kept, so not saved or run
+            model.forest, model.forest_weight = None, None
+            record["forest"]["kept"] = False
+    return record
+
+
+def _fit_members(names: list, fingerprints: np.ndarray, y: np.ndarray, n_train: int, *, seed: int) -> tuple[dict, dict]:
+    """Each member's predictions on the validation rows (``y[n_train:]``) when fitted on the
+    training rows, and the member refitted on all rows."""
+    on_valid, final = {}, {}
+    if "kernel" in names:
+        K = tanimoto_matrix(fingerprints, fingerprints)
+        inner = KernelRidge.fit(K[:n_train, :n_train], y[:n_train])
+        on_valid["kernel"] = inner.predict(K[n_train:, :n_train])
+        final["kernel"] = KernelRidge.fit(K, y, lam=inner.lam)
+    if "forest" in names:
+        X = np.unpackbits(fingerprints, axis=1).astype(np.float32)
+        on_valid["forest"] = Forest.fit(X[:n_train], y[:n_train], seed=seed).predict(X[n_train:])
+        final["forest"] = Forest.fit(X, y, seed=seed)
+    return on_valid, final

@@ -6,9 +6,11 @@ Layout of a model directory::
                                metrics, molgen version, sha256 of every other file
     member_0.safetensors ...   weights of each ensemble member
     domain_fingerprints.npy    packed Morgan bits of the training molecules
-    kernel.safetensors         dual coefficients of the kernel member, if the model has one
+    kernel.safetensors         dual coefficients of the kernel member and node arrays of the
+                               forest member, if the model has either
 
-Format 2 added the kernel member (2026-11-30); format 1 directories still load.
+Format 2 added the kernel member (2026-11-30), format 3 the forest member (2026-11-30);
+format 1 and 2 directories still load.
 """
 
 import hashlib
@@ -23,7 +25,7 @@ import numpy as np
 from molgen._version import __version__
 
 FORMAT = "molgen-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "molgen_model.json"
 FINGERPRINTS = "domain_fingerprints.npy"
 KERNEL = "kernel.safetensors"
@@ -156,9 +158,10 @@ def _checked_file(path: Path, name: str, manifest: dict) -> Path:
 
 
 def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray, dict | None]:
-    """Load metadata, member state dicts (torch tensors), packed fingerprints and kernel tensors.
+    """Load metadata, member state dicts (torch tensors), packed fingerprints and the tensors
+    of ``kernel.safetensors``.
 
-    The last is ``None`` for a model without a kernel member.
+    The last is ``None`` for a model without fingerprint members.
 
     Raises
     ------
@@ -188,7 +191,9 @@ def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray, dict | None]:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints ({type(err).__name__}: {err})") from None
     if not isinstance(fingerprints, np.ndarray) or fingerprints.dtype != np.uint8 or fingerprints.ndim != 2:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints (expected a 2-D uint8 .npy array)")
-    kernel = _load_kernel_tensors(path, manifest) if (KERNEL in manifest["files"] or manifest.get("kernel")) else None
+    kernel = _load_kernel_tensors(path, manifest) if (
+        KERNEL in manifest["files"] or manifest.get("kernel") or manifest.get("forest")
+    ) else None
     return manifest, states, fingerprints, kernel
 
 

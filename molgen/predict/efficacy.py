@@ -13,6 +13,7 @@ from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
 from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.metrics import ConformalCalibrator, max_tanimoto
 from molgen.models import ModelConfig, MoleculeModel, build_model
+from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
 from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from molgen.predict.domain import domain_fingerprints
@@ -43,8 +44,12 @@ class EfficacyModel:
     descriptors: DescriptorFeaturizer | None = None
     #: Tanimoto kernel ridge on :attr:`fingerprints` (regression; ``None``: the graph ensemble alone)
     kernel: KernelRidge | None = None
-    #: per target, the kernel's share of the prediction (the ensemble has ``1 - weight``)
+    #: per target, the kernel's share of the prediction (the ensemble has what the fingerprint members leave)
     kernel_weight: np.ndarray | None = None
+    #: random forest on the unpacked :attr:`fingerprints` (regression; ``None``: no forest member)
+    forest: Forest | None = None
+    #: per target, the forest's share of the prediction
+    forest_weight: np.ndarray | None = None
     #: held-out test rows from :func:`fit_efficacy_model` (smiles, y, mean, sigma, interval); not saved
     test_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
@@ -56,17 +61,25 @@ class EfficacyModel:
     def predict_molecules(self, graphs: list, fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Prediction, uncertainty and domain similarity of featurized molecules.
 
-        With a :attr:`kernel`, the prediction blends the graph ensemble's mean with the
-        kernel's (weights :attr:`kernel_weight`); the uncertainty is the ensemble's spread.
+        With a :attr:`kernel` and/or :attr:`forest`, the prediction blends the graph ensemble's
+        mean with theirs (weights :attr:`kernel_weight`, :attr:`forest_weight`); the
+        uncertainty is the ensemble's spread.
         ``fingerprints`` are the molecules' packed domain fingerprints. Returns
         ``(mean, sigma)`` as ``n x n_tasks`` arrays and the max Tanimoto similarity (``n``).
         """
-        mu, sigma = self.predict_graphs(graphs)
+        ensemble, sigma = self.predict_graphs(graphs)
+        fingerprints = np.asarray(fingerprints, dtype=np.uint8)
+        mu = ensemble.copy()
         if self.kernel is None:
-            return mu, sigma, max_tanimoto(np.asarray(fingerprints), self.fingerprints, packed=True)
-        K = tanimoto_matrix(np.asarray(fingerprints, dtype=np.uint8), self.fingerprints)
-        w = self.kernel_weight
-        return (1 - w) * mu + w * self.kernel.predict(K), sigma, K.max(axis=1) if len(K) else np.zeros(0)
+            similarity = max_tanimoto(fingerprints, self.fingerprints, packed=True)
+        else:
+            K = tanimoto_matrix(fingerprints, self.fingerprints)
+            similarity = K.max(axis=1) if len(K) else np.zeros(0)
+            mu += self.kernel_weight * (self.kernel.predict(K) - ensemble)
+        if self.forest is not None and len(fingerprints):
+            bits = np.unpackbits(fingerprints, axis=1).astype(np.float32)
+            mu += self.forest_weight * (self.forest.predict(bits) - ensemble)
+        return mu, sigma, similarity
 
     def predict_graphs(self, graphs: list) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sigma of the graph ensemble alone, in target units (``n x n_tasks``).
@@ -241,12 +254,19 @@ class EfficacyModel:
                 "kind": "tanimoto", "fingerprint": "domain", "lam": self.kernel.lam.tolist(),
                 "mean": self.kernel.mean.tolist(), "weight": np.asarray(self.kernel_weight).tolist(),
             },
+            "forest": None if self.forest is None else {
+                "kind": "random_forest", "fingerprint": "domain", "weight": np.asarray(self.forest_weight).tolist(),
+            },
             "metrics": self.metrics,
             "info": self.info,
         }
-        extra = None if self.kernel is None else {"alpha": torch.from_numpy(np.ascontiguousarray(self.kernel.alpha))}
+        extra = {}
+        if self.kernel is not None:
+            extra["alpha"] = torch.from_numpy(np.ascontiguousarray(self.kernel.alpha))
+        if self.forest is not None:
+            extra.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.forest.to_tensors().items()})
         return save_checkpoint(path, metadata=metadata, state_dicts=[m.state_dict() for m in self.members],
-                               fingerprints=self.fingerprints, kernel=extra)
+                               fingerprints=self.fingerprints, kernel=extra or None)
 
 
 def _standardizer_dict(std: Standardizer) -> dict:
@@ -293,6 +313,7 @@ def load_model(path) -> EfficacyModel:
         std = featurizer.get("standardizer")
         descriptors = DescriptorFeaturizer.from_dict(featurizer["descriptors"]) if featurizer.get("descriptors") else None
         kernel, weight = _load_kernel(path, manifest, kernel_tensors, len(fingerprints), config.n_tasks)
+        forest, forest_weight = _load_forest(path, manifest, kernel_tensors, fingerprints.shape[1] * 8, config.n_tasks)
         if (0 if descriptors is None else descriptors.dim) != config.descriptor_dim:
             raise CheckpointError(f"{path}: the model joins {config.descriptor_dim} descriptors but its featurizer makes "
                                   f"{0 if descriptors is None else descriptors.dim}")
@@ -310,6 +331,8 @@ def load_model(path) -> EfficacyModel:
             descriptors=descriptors,
             kernel=kernel,
             kernel_weight=weight,
+            forest=forest,
+            forest_weight=forest_weight,
         )
     except CheckpointError:
         raise
@@ -320,8 +343,8 @@ def load_model(path) -> EfficacyModel:
 def _load_kernel(path, manifest: dict, tensors: dict | None, n_fingerprints: int, n_tasks: int) -> tuple:
     """The saved kernel member and its weights, or ``(None, None)``; checks every shape."""
     spec = manifest.get("kernel")
-    if spec is None or tensors is None:
-        if (spec is None) != (tensors is None):
+    if spec is None or tensors is None or "alpha" not in tensors:
+        if (spec is None) != (tensors is None or "alpha" not in tensors):
             raise CheckpointError(f"{path}: kernel member metadata and kernel.safetensors must come together")
         return None, None
     if spec.get("kind") != "tanimoto" or spec.get("fingerprint") != "domain":
@@ -332,3 +355,23 @@ def _load_kernel(path, manifest: dict, tensors: dict | None, n_fingerprints: int
         raise CheckpointError(f"{path}: kernel member of shape {alpha.shape} does not match "
                               f"{n_fingerprints} training fingerprints and {n_tasks} targets")
     return KernelRidge(alpha=alpha.astype(np.float64), mean=mean, lam=lam), weight
+
+
+def _load_forest(path, manifest: dict, tensors: dict | None, n_features: int, n_tasks: int) -> tuple:
+    """The saved forest member and its weights, or ``(None, None)``; checks every index."""
+    spec = manifest.get("forest")
+    has_arrays = tensors is not None and any(name.startswith("forest.") for name in tensors)
+    if spec is None or not has_arrays:
+        if (spec is None) != (not has_arrays):
+            raise CheckpointError(f"{path}: forest member metadata and its arrays in kernel.safetensors must come together")
+        return None, None
+    if spec.get("kind") != "random_forest" or spec.get("fingerprint") != "domain":
+        raise CheckpointError(f"{path}: unknown forest member {spec.get('kind')!r}: upgrade molgen")
+    weight = np.asarray(spec["weight"], dtype=np.float64)
+    if weight.shape != (n_tasks,):
+        raise CheckpointError(f"{path}: forest weights of shape {weight.shape} for {n_tasks} targets")
+    try:
+        forest = Forest.from_tensors({k: v.numpy() for k, v in tensors.items()}, n_features=n_features, n_tasks=n_tasks)
+    except ValueError as err:
+        raise CheckpointError(f"{path}: {err}") from None
+    return forest, weight

@@ -79,7 +79,8 @@ def test_train_summary_and_model(trained):
     assert model.task == "regression" and len(model.members) == 2 and model.calibrator is not None
     assert model.model_config.hidden == 32 and model.info["train_config"]["epochs"] == 2
     assert model.info["data"]["smiles_col"] == "smiles"
-    assert model.kernel is not None and "Tanimoto kernel ridge blended in" in out
+    assert model.kernel is not None and model.forest is None
+    assert re.search(r"blend +pIC50: ensemble [01]\.\d\d, kernel [01]\.\d\d \(weights chosen on the valid part\)", out)
 
 
 def test_train_binary_text_labels(work, tmp_path, capsys):
@@ -127,12 +128,13 @@ def test_train_with_descriptors_then_predict(work, tmp_path, capsys):
     model_dir = tmp_path / "desc"
     code, out, err = _run(
         capsys, "train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50",
-        "--descriptors", "morgan_counts", "--valid-split", "random", "--kernel", "none", "--out", model_dir,
+        "--descriptors", "morgan_counts", "--valid-split", "random", "--kernel", "none", "--forest", "--out", model_dir,
         "--ensemble-size", "1", *TINY, *SIZES,
     )
     assert code == 0, err
     model = load_model(model_dir)
-    assert model.kernel is None and not (model_dir / "kernel.safetensors").exists()
+    assert model.kernel is None and model.info["blend"]["members"] == ["ensemble", "forest"]
+    assert (model.forest is None) == (not (model_dir / "kernel.safetensors").exists())  # kept only with weight
     assert model.descriptors.kind == "morgan_counts" and model.model_config.descriptor_dim == 2048
     assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "random"
     code, out, err = _run(capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles",

@@ -19,6 +19,8 @@ def test_partial_config_takes_defaults(tmp_path):
     assert config.generate.budget == 300 and config.generate.method == "rl"
     assert config.data.file == "x.csv" and config.data.dataset is None
     assert config.model == load_run_config().model
+    path.write_text("[model]\nforest = true\n")
+    assert load_run_config(path).model.forest is True
 
 
 @pytest.mark.parametrize(
@@ -30,6 +32,8 @@ def test_partial_config_takes_defaults(tmp_path):
         ("[generate]\nbudget = 0\n", "generate.budget"),
         ('[generate]\nmethod = "vae"\n', "generate.method"),
         ("[model]\ncoverage = 1.5\n", "model.coverage"),
+        ("[model]\nforest = 1\n", "model.forest"),
+        ("[model]\nensemble_size = true\n", "model.ensemble_size"),
         ('[data]\nfile = "x.csv"\n', "data.target_col"),
         ('[[scorer.objectives]]\nname = "q"\nkind = "qed"\n', "scorer.objectives"),
         ('[[scorer.objectives]]\nname = "e"\nkind = "model"\nmodel = "other.pt"\ntransform = "identity"\n', "scorer.objectives.e.model"),

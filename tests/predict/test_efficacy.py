@@ -81,7 +81,7 @@ def test_binary_classification(chembl):
     out = model.predict(chembl["smiles"].tolist()[:10])
     assert out["prediction"].between(0, 1).all()
     assert "lower" not in out.columns
-    assert model.kernel is None and not model.info["kernel"]["used"]  # the kernel member is regression only
+    assert model.kernel is None and model.forest is None and not model.info["blend"]["used"]  # regression only
     assert {"roc_auc", "pr_auc", "balanced_accuracy"} <= set(model.metrics["test"]["active"])
 
 
@@ -100,6 +100,14 @@ def _copy(path, tmp_path):
     dest = tmp_path / "copy"
     shutil.copytree(path, dest)
     return dest
+
+
+def _fix_checksum(folder, name):
+    import hashlib
+
+    manifest = json.loads((folder / "molgen_model.json").read_text())
+    manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "molgen_model.json").write_text(json.dumps(manifest))
 
 
 def test_tampered_weights_are_refused(regression_model, tmp_path):
@@ -180,8 +188,10 @@ def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_mod
     from molgen.predict.domain import domain_fingerprints
 
     model, _ = regression_model
-    info = model.info["kernel"]
-    assert info["used"] and 0.0 <= info["weight"][0] <= 1.0
+    info = model.info["blend"]
+    assert info["used"] and info["members"] == ["ensemble", "kernel"] and model.forest is None  # no forest by default
+    w = model.kernel_weight[0]
+    assert info["weights"][0] == pytest.approx([1 - w, w]) and 0.0 <= w <= 1.0
     scores = info["valid_rmse"][0]
     assert scores["blend"] <= min(scores["ensemble"], scores["kernel"]) + 1e-12  # the grid holds 0 and 1
     assert model.kernel.alpha.shape == (len(model.fingerprints), 1)
@@ -191,18 +201,86 @@ def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_mod
     graphs = molgen.featurize.graphs_from_smiles(std).graphs
     ensemble = model.predict_graphs(graphs)[0][:, 0]
     kernel = model.kernel.predict(tanimoto_matrix(domain_fingerprints(std), model.fingerprints))[:, 0]
-    w = model.kernel_weight[0]
     np.testing.assert_allclose(out["prediction"], (1 - w) * ensemble + w * kernel, rtol=1e-6)
 
 
-def test_kernel_none_predicts_with_the_graph_ensemble_alone(chembl):
-    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, kernel=None)
-    assert model.kernel is None and model.info["kernel"] == {"used": False, "reason": "kernel=None"}
+def test_forest_member_is_blended_with_weights_on_the_simplex():
+    from molgen.models.kernel import tanimoto_matrix
+    from molgen.predict.domain import domain_fingerprints
+
+    data = load_dataset("chembl2321810").frame.head(300)
+    model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
+                               forest=True)
+    info = model.info["blend"]
+    assert info["members"] == ["ensemble", "kernel", "forest"]
+    weights = np.asarray(info["weights"][0])
+    assert (weights >= 0).all() and weights.sum() == pytest.approx(1.0)
+    scores = info["valid_rmse"][0]
+    assert scores["blend"] <= min(scores["ensemble"], scores["kernel"], scores["forest"]) + 1e-12  # the grid holds each corner
+    assert model.kernel_weight[0] == weights[1]
+    if weights[2] == 0:  # a forest without weight is not kept
+        assert model.forest is None and not info["forest"]["kept"]
+    else:
+        assert model.forest_weight[0] == weights[2]
+    smiles = data["smiles"].tolist()[-10:]
+    out = model.predict(smiles)
+    std = out["smiles_std"].tolist()
+    fps = domain_fingerprints(std)
+    members = [model.predict_graphs(molgen.featurize.graphs_from_smiles(std).graphs)[0][:, 0],
+               model.kernel.predict(tanimoto_matrix(fps, model.fingerprints))[:, 0]]
+    if model.forest is not None:
+        members.append(model.forest.predict(np.unpackbits(fps, axis=1))[:, 0])
+    np.testing.assert_allclose(out["prediction"], weights[: len(members)] @ np.stack(members), rtol=1e-6)
+
+
+def test_without_fingerprint_members_the_graph_ensemble_predicts_alone(chembl):
+    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
+                               kernel=None, forest=False)
+    assert model.kernel is None and model.forest is None
+    assert model.info["blend"] == {"used": False, "reason": "no fingerprint member asked for"}
     out = model.predict(chembl["smiles"].tolist()[:5])
     graphs = molgen.featurize.graphs_from_smiles(out["smiles_std"].tolist()).graphs
     np.testing.assert_allclose(out["prediction"], model.predict_graphs(graphs)[0][:, 0], rtol=1e-6)
     with pytest.raises(ValueError, match="unknown kernel"):
         fit_efficacy_model(chembl["smiles"], chembl["pIC50"], kernel="rbf")
+
+
+@pytest.fixture(scope="module")
+def forest_model(tmp_path_factory):
+    """The graph ensemble (3 epochs: weak) and the forest, without the kernel (300 molecules: the
+    first 150 vary too little for the forest to get weight)."""
+    data = load_dataset("chembl2321810").frame.head(300)
+    model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
+                               kernel=None, forest=True)
+    return model, model.save(tmp_path_factory.mktemp("models") / "forest_only")
+
+
+def test_forest_member_alone_round_trips(forest_model, chembl):
+    model, path = forest_model
+    assert model.kernel is None and model.forest is not None and model.forest_weight[0] > 0
+    assert model.info["blend"]["members"] == ["ensemble", "forest"]
+    smiles = chembl["smiles"].tolist()[:20]
+    loaded = load_model(path)
+    assert loaded.kernel is None and loaded.forest is not None
+    pd.testing.assert_frame_equal(model.predict(smiles), loaded.predict(smiles))
+
+
+def test_forest_member_needs_consistent_arrays(forest_model, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    _, path = forest_model
+    copy = _copy(path, tmp_path)
+    tensors = load_file(str(copy / "kernel.safetensors"))
+    tensors["forest.left"][0] = 10**8  # a child outside the forest
+    save_file(tensors, str(copy / "kernel.safetensors"))
+    _fix_checksum(copy, "kernel.safetensors")
+    with pytest.raises(CheckpointError, match="out of range"):
+        load_model(copy)
+    manifest = json.loads((copy / "molgen_model.json").read_text())
+    del manifest["forest"]
+    (copy / "molgen_model.json").write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match="forest member metadata and its arrays"):
+        load_model(copy)
 
 
 def test_kernel_member_needs_its_file(regression_model, tmp_path):
