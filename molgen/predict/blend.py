@@ -51,7 +51,7 @@ def best_weights(preds: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return grid[best], float(errors[best])
 
 
-def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = True) -> dict:
+def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = False) -> dict:
     """Fit ``model``'s kernel and/or forest member on ``data`` and choose the blend weights.
 
     Sets ``model.kernel`` / ``model.kernel_weight`` and ``model.forest`` / ``model.forest_weight``.
