@@ -620,6 +620,8 @@ def molgen_defaults() -> dict:
         from molgen.models import forest
 
         fit["forest"] = {"n_trees": forest.N_TREES, "max_features": forest.MAX_FEATURES}
+    # "tanimoto" meant Morgan bits alone until atom pairs joined it: that kernel keeps its records' key
+    fit["kernel"] = {"tanimoto": "tanimoto_morgan_atompair", "tanimoto_morgan": "tanimoto"}.get(fit["kernel"], fit["kernel"])
     fit["valid_split"] = fit["valid_split"] or DEFAULT_VALID_SPLIT
     fit["sizes"] = list(fit["sizes"])
     model = {f.name: f.default for f in dataclasses.fields(ModelConfig) if f.default is not dataclasses.MISSING}

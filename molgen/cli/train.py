@@ -65,9 +65,10 @@ def add_parser(subparsers) -> None:
         help="molecule-level features joined after the readout: RDKit 2D descriptors or Morgan counts (default: none)",
     )
     parser.add_argument(
-        "--kernel", choices=["tanimoto", "none"], default="tanimoto",
-        help="regression: blend a Tanimoto kernel ridge model on Morgan bits with the graph ensemble, weighted on the "
-        "valid part (default: tanimoto); none: no kernel member",
+        "--kernel", choices=["tanimoto", "tanimoto_morgan", "none"], default="tanimoto",
+        help="regression: blend a kernel ridge model with the graph ensemble, weighted on the valid part. tanimoto "
+        "(default): mean Tanimoto similarity on Morgan and atom-pair bits; tanimoto_morgan: Morgan bits alone; "
+        "none: no kernel member",
     )
     parser.add_argument(
         "--forest", action="store_true",

@@ -76,7 +76,7 @@ SECTIONS = {
     "report": ReportSection,
 }
 CHOICES = {("generate", "method"): ("rl", "ga"), ("model", "split"): ("scaffold", "random", "scaffold_balanced", "cluster"),
-           ("model", "kernel"): ("tanimoto", "none")}
+           ("model", "kernel"): ("tanimoto", "tanimoto_morgan", "none")}
 POSITIVE = {("model", "ensemble_size"), ("model", "epochs"), ("model", "patience"), ("generate", "budget"),
             ("generate", "batch_size"), ("generate", "keep"), ("screen", "top_k"), ("screen", "workers"),
             ("report", "top_n")}  # fmt: skip

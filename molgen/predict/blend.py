@@ -1,9 +1,11 @@
 """The fingerprint members of an efficacy model, blended with the graph ensemble.
 
-Two members work on the training molecules' domain fingerprints (Morgan radius 2, 2048
-bits): a Tanimoto kernel ridge model and a random forest. Each target's blend weights
-(graph ensemble, kernel, forest; non-negative, summing to 1) are chosen on the validation
-part. Chosen by measurement (BENCHMARKS.md, "Property prediction", 5 seeds).
+Two members work on fingerprints of the training molecules: a kernel ridge model whose
+similarity is the mean of the Tanimoto similarities on Morgan bits (radius 2, 2048; the
+domain fingerprints) and on atom-pair bits (2048), and a random forest on the Morgan bits.
+Each target's blend weights (graph ensemble, kernel, forest; non-negative, summing to 1)
+are chosen on the validation part. Chosen by measurement (BENCHMARKS.md, "Property
+prediction", 5 seeds).
 """
 
 import itertools
@@ -12,8 +14,11 @@ import numpy as np
 
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
+from molgen.predict.domain import atom_pair_fingerprints
 
-KERNELS = ("tanimoto",)
+#: ``tanimoto``: mean Tanimoto similarity on Morgan and atom-pair bits (the default);
+#: ``tanimoto_morgan``: Morgan bits alone (the default before 2026-12).
+KERNELS = ("tanimoto", "tanimoto_morgan")
 #: Above this many training molecules the fingerprint members are left out (the kernel fit is cubic in n).
 KERNEL_MAX_TRAIN = 10_000
 #: Step of the weight grid tried on the validation part.
@@ -51,10 +56,23 @@ def best_weights(preds: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return grid[best], float(errors[best])
 
 
-def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = False) -> dict:
+def kernel_matrix(query: list, train: list) -> np.ndarray:
+    """The kernel member's similarity: the mean over fingerprint kinds of the Tanimoto
+    matrices of ``query[i]`` against ``train[i]`` (packed bits, one array per kind)."""
+    if len(query) != len(train) or not query:
+        raise ValueError(f"{len(query)} query and {len(train)} training fingerprint kinds")
+    K = tanimoto_matrix(query[0], train[0])
+    for q, t in zip(query[1:], train[1:]):
+        K += tanimoto_matrix(q, t)
+    return K / len(query) if len(query) > 1 else K
+
+
+def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", forest: bool = False) -> dict:
     """Fit ``model``'s kernel and/or forest member on ``data`` and choose the blend weights.
 
-    Sets ``model.kernel`` / ``model.kernel_weight`` and ``model.forest`` / ``model.forest_weight``.
+    ``kernel`` is a :data:`KERNELS` name or ``None``. Sets ``model.kernel`` /
+    ``model.kernel_weight`` (and ``model.kernel_fingerprints`` for the atom-pair kernel) and
+    ``model.forest`` / ``model.forest_weight``.
     The kernel ridge penalty is chosen per target by leave-one-out on the training part;
     each member is fitted on the training part, the weights (graph ensemble, kernel,
     forest) are chosen by RMSE on the validation part, and then the members are refitted on
@@ -62,7 +80,8 @@ def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = 
     chosen, for ``model.info["blend"]``; with no validation part, too many molecules or a
     non-regression task the members are left out and the record says why.
     """
-    names = [name for name, on in (("kernel", kernel), ("forest", forest)) if on]
+    kernel = check_kernel(kernel)
+    names = [name for name, on in (("kernel", kernel is not None), ("forest", forest)) if on]
     if not names:
         return {"used": False, "reason": "no fingerprint member asked for"}
     if model.task != "regression":
@@ -77,8 +96,11 @@ def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = 
         raise ValueError(f"{len(model.fingerprints)} domain fingerprints for {n_fit} training + validation molecules")
     y, n = data.y, len(train)
     fit_rows = np.concatenate([train, valid])
+    fingerprints = [model.fingerprints]
+    if kernel == "tanimoto":
+        fingerprints.append(atom_pair_fingerprints([data.smiles[i] for i in fit_rows]))
     try:
-        inner, final = _fit_members(names, model.fingerprints, y[fit_rows], n, seed=data.info["train_config"].get("seed", 0))
+        inner, final = _fit_members(names, fingerprints, y[fit_rows], n, seed=data.info["train_config"].get("seed", 0))
     except ValueError as err:
         return {"used": False, "reason": str(err)}
     has_graph = data.featurized[valid]
@@ -97,11 +119,13 @@ def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = 
         weights[:, k], blend = best_weights(preds, y[valid, k][rows])
         scores.append({**{m: _rmse(p, y[valid, k][rows]) for m, p in zip(members, preds)}, "blend": blend})
     model.kernel, model.kernel_weight = final.get("kernel"), None
+    model.kernel_fingerprints = fingerprints[1] if "kernel" in final and len(fingerprints) > 1 else None
     model.forest, model.forest_weight = final.get("forest"), None
     record = {"used": True, "members": members, "weights": weights.T.round(4).tolist(), "valid_rmse": scores}
     if "kernel" in final:
         model.kernel_weight = weights[members.index("kernel")]
-        record["kernel"] = {"kind": "tanimoto", "lam": final["kernel"].lam.tolist()}
+        record["kernel"] = {"kind": "tanimoto", "fingerprints": ["morgan", "atompair"][: len(fingerprints)],
+                            "lam": final["kernel"].lam.tolist()}
     if "forest" in final:
         record["forest"] = {"kind": "random_forest", "n_trees": int(final["forest"].roots.shape[1])}
         model.forest_weight = weights[members.index("forest")]
@@ -111,17 +135,18 @@ def fit_fingerprint_members(model, data, *, kernel: bool = True, forest: bool = 
     return record
 
 
-def _fit_members(names: list, fingerprints: np.ndarray, y: np.ndarray, n_train: int, *, seed: int) -> tuple[dict, dict]:
+def _fit_members(names: list, fingerprints: list, y: np.ndarray, n_train: int, *, seed: int) -> tuple[dict, dict]:
     """Each member's predictions on the validation rows (``y[n_train:]``) when fitted on the
-    training rows, and the member refitted on all rows."""
+    training rows, and the member refitted on all rows. ``fingerprints``: the domain bits,
+    then the kernel's other kinds."""
     on_valid, final = {}, {}
     if "kernel" in names:
-        K = tanimoto_matrix(fingerprints, fingerprints)
+        K = kernel_matrix(fingerprints, fingerprints)
         inner = KernelRidge.fit(K[:n_train, :n_train], y[:n_train])
         on_valid["kernel"] = inner.predict(K[n_train:, :n_train])
         final["kernel"] = KernelRidge.fit(K, y, lam=inner.lam)
     if "forest" in names:
-        X = np.unpackbits(fingerprints, axis=1).astype(np.float32)
+        X = np.unpackbits(fingerprints[0], axis=1).astype(np.float32)
         on_valid["forest"] = Forest.fit(X[:n_train], y[:n_train], seed=seed).predict(X[n_train:])
         final["forest"] = Forest.fit(X, y, seed=seed)
     return on_valid, final

@@ -6,11 +6,12 @@ Layout of a model directory::
                                metrics, molgen version, sha256 of every other file
     member_0.safetensors ...   weights of each ensemble member
     domain_fingerprints.npy    packed Morgan bits of the training molecules
-    kernel.safetensors         dual coefficients of the kernel member and node arrays of the
-                               forest member, if the model has either
+    kernel.safetensors         dual coefficients (and atom-pair bits of the training molecules)
+                               of the kernel member and node arrays of the forest member, if
+                               the model has either
 
-Format 2 added the kernel member (2026-11-30), format 3 the forest member (2026-11-30);
-format 1 and 2 directories still load.
+Format 2 added the kernel member (2026-11-30), format 3 the forest member (2026-11-30),
+format 4 the kernel's atom-pair fingerprints (2026-11-30); format 1 to 3 directories still load.
 """
 
 import hashlib
@@ -25,7 +26,7 @@ import numpy as np
 from molgen._version import __version__
 
 FORMAT = "molgen-model"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "molgen_model.json"
 FINGERPRINTS = "domain_fingerprints.npy"
 KERNEL = "kernel.safetensors"

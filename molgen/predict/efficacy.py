@@ -16,7 +16,7 @@ from molgen.models import ModelConfig, MoleculeModel, build_model
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
 from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from molgen.predict.domain import domain_fingerprints
+from molgen.predict.domain import atom_pair_fingerprints, domain_fingerprints
 from molgen.train import IdentityScaler, TargetScaler, ensemble_predict
 
 TASKS = ("regression", "binary", "multiclass")
@@ -42,10 +42,13 @@ class EfficacyModel:
     info: dict = field(default_factory=dict)
     #: fitted molecule-level features joined after the readout (``None``: graphs only)
     descriptors: DescriptorFeaturizer | None = None
-    #: Tanimoto kernel ridge on :attr:`fingerprints` (regression; ``None``: the graph ensemble alone)
+    #: kernel ridge on :attr:`fingerprints` and :attr:`kernel_fingerprints` (regression; ``None``: the graph ensemble alone)
     kernel: KernelRidge | None = None
     #: per target, the kernel's share of the prediction (the ensemble has what the fingerprint members leave)
     kernel_weight: np.ndarray | None = None
+    #: packed atom-pair bits of the training molecules: the kernel's similarity is then the mean of
+    #: the Tanimoto similarities on these and on :attr:`fingerprints` (``None``: Morgan bits alone)
+    kernel_fingerprints: np.ndarray | None = None
     #: random forest on the unpacked :attr:`fingerprints` (regression; ``None``: no forest member)
     forest: Forest | None = None
     #: per target, the forest's share of the prediction
@@ -58,14 +61,23 @@ class EfficacyModel:
         return self.model_config.task
 
     # ---------------------------------------------------------------- prediction
-    def predict_molecules(self, graphs: list, fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict_molecules(
+        self, graphs: list, fingerprints: np.ndarray, smiles: list[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Prediction, uncertainty and domain similarity of featurized molecules.
 
         With a :attr:`kernel` and/or :attr:`forest`, the prediction blends the graph ensemble's
         mean with theirs (weights :attr:`kernel_weight`, :attr:`forest_weight`); the
         uncertainty is the ensemble's spread.
-        ``fingerprints`` are the molecules' packed domain fingerprints. Returns
-        ``(mean, sigma)`` as ``n x n_tasks`` arrays and the max Tanimoto similarity (``n``).
+        ``fingerprints`` are the molecules' packed domain fingerprints; ``smiles``, their
+        standardized SMILES, are needed when the kernel also compares atom pairs
+        (:attr:`kernel_fingerprints`). Returns ``(mean, sigma)`` as ``n x n_tasks`` arrays
+        and the max Tanimoto similarity (``n``).
+
+        Raises
+        ------
+        ValueError
+            If the kernel needs ``smiles`` and none (or too few) are given.
         """
         ensemble, sigma = self.predict_graphs(graphs)
         fingerprints = np.asarray(fingerprints, dtype=np.uint8)
@@ -75,6 +87,11 @@ class EfficacyModel:
         else:
             K = tanimoto_matrix(fingerprints, self.fingerprints)
             similarity = K.max(axis=1) if len(K) else np.zeros(0)
+            if self.kernel_fingerprints is not None:
+                if smiles is None or len(smiles) != len(fingerprints):
+                    raise ValueError("this model's kernel member compares atom pairs: pass the molecules' standardized "
+                                     f"smiles ({len(fingerprints)} of them)")
+                K = (K + tanimoto_matrix(atom_pair_fingerprints(list(smiles)), self.kernel_fingerprints)) / 2
             mu += self.kernel_weight * (self.kernel.predict(K) - ensemble)
         if self.forest is not None and len(fingerprints):
             bits = np.unpackbits(fingerprints, axis=1).astype(np.float32)
@@ -167,7 +184,8 @@ class EfficacyModel:
             Output length (default ``len(graphs)``); rows without a graph get NaN.
         smiles : list of str, optional
             Standardized SMILES of the graphs; required when the model joins descriptors
-            (:attr:`descriptors`) and the graphs do not carry them yet.
+            (:attr:`descriptors`) and the graphs do not carry them yet, or when its kernel
+            member compares atom pairs (:attr:`kernel_fingerprints`).
 
         Returns
         -------
@@ -194,7 +212,7 @@ class EfficacyModel:
         mean, sigma, similarity = np.full((n, t), np.nan), np.full((n, t), np.nan), np.full(n, np.nan)
         if len(graphs):
             with torch.inference_mode():
-                mu, sd, sim = self.predict_molecules(graphs, fingerprints)
+                mu, sd, sim = self.predict_molecules(graphs, fingerprints, smiles)
             if self.task == "multiclass":  # report the predicted class's probability spread
                 cls = mu.argmax(-1)
                 sd = np.take_along_axis(sd, cls[..., None], -1)[..., 0]
@@ -251,7 +269,8 @@ class EfficacyModel:
                 "descriptors": None if self.descriptors is None else self.descriptors.to_dict(),
             },
             "kernel": None if self.kernel is None else {
-                "kind": "tanimoto", "fingerprint": "domain", "lam": self.kernel.lam.tolist(),
+                "kind": "tanimoto", "fingerprint": "domain" if self.kernel_fingerprints is None else "domain+atompair",
+                "lam": self.kernel.lam.tolist(),
                 "mean": self.kernel.mean.tolist(), "weight": np.asarray(self.kernel_weight).tolist(),
             },
             "forest": None if self.forest is None else {
@@ -263,6 +282,8 @@ class EfficacyModel:
         extra = {}
         if self.kernel is not None:
             extra["alpha"] = torch.from_numpy(np.ascontiguousarray(self.kernel.alpha))
+            if self.kernel_fingerprints is not None:
+                extra["atompair"] = torch.from_numpy(np.ascontiguousarray(self.kernel_fingerprints, dtype=np.uint8))
         if self.forest is not None:
             extra.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.forest.to_tensors().items()})
         return save_checkpoint(path, metadata=metadata, state_dicts=[m.state_dict() for m in self.members],
@@ -312,7 +333,7 @@ def load_model(path) -> EfficacyModel:
         calibrator = ConformalCalibrator.from_dict(manifest["calibrator"]) if manifest.get("calibrator") else None
         std = featurizer.get("standardizer")
         descriptors = DescriptorFeaturizer.from_dict(featurizer["descriptors"]) if featurizer.get("descriptors") else None
-        kernel, weight = _load_kernel(path, manifest, kernel_tensors, len(fingerprints), config.n_tasks)
+        kernel, weight, kernel_fps = _load_kernel(path, manifest, kernel_tensors, fingerprints.shape, config.n_tasks)
         forest, forest_weight = _load_forest(path, manifest, kernel_tensors, fingerprints.shape[1] * 8, config.n_tasks)
         if (0 if descriptors is None else descriptors.dim) != config.descriptor_dim:
             raise CheckpointError(f"{path}: the model joins {config.descriptor_dim} descriptors but its featurizer makes "
@@ -331,6 +352,7 @@ def load_model(path) -> EfficacyModel:
             descriptors=descriptors,
             kernel=kernel,
             kernel_weight=weight,
+            kernel_fingerprints=kernel_fps,
             forest=forest,
             forest_weight=forest_weight,
         )
@@ -340,21 +362,32 @@ def load_model(path) -> EfficacyModel:
         raise CheckpointError(f"{path}: inconsistent model directory ({type(err).__name__}: {err})") from None
 
 
-def _load_kernel(path, manifest: dict, tensors: dict | None, n_fingerprints: int, n_tasks: int) -> tuple:
-    """The saved kernel member and its weights, or ``(None, None)``; checks every shape."""
+def _load_kernel(path, manifest: dict, tensors: dict | None, fp_shape: tuple, n_tasks: int) -> tuple:
+    """The saved kernel member, its weights and its atom-pair fingerprints (or ``None``),
+    or ``(None, None, None)``; checks every shape."""
     spec = manifest.get("kernel")
     if spec is None or tensors is None or "alpha" not in tensors:
         if (spec is None) != (tensors is None or "alpha" not in tensors):
             raise CheckpointError(f"{path}: kernel member metadata and kernel.safetensors must come together")
-        return None, None
-    if spec.get("kind") != "tanimoto" or spec.get("fingerprint") != "domain":
-        raise CheckpointError(f"{path}: unknown kernel member {spec.get('kind')!r}: upgrade molgen")
+        return None, None, None
+    if spec.get("kind") != "tanimoto" or spec.get("fingerprint") not in ("domain", "domain+atompair"):
+        raise CheckpointError(f"{path}: unknown kernel member {spec.get('kind')!r} on "
+                              f"{spec.get('fingerprint')!r} fingerprints: upgrade molgen")
+    n_fingerprints = fp_shape[0]
+    atom_pairs = None
+    if spec["fingerprint"] == "domain+atompair":
+        if "atompair" not in tensors:
+            raise CheckpointError(f"{path}: the kernel member compares atom pairs but kernel.safetensors has none")
+        atom_pairs = tensors["atompair"].numpy()
+        if atom_pairs.dtype != np.uint8 or atom_pairs.shape != tuple(fp_shape):
+            raise CheckpointError(f"{path}: atom-pair fingerprints of shape {atom_pairs.shape} ({atom_pairs.dtype}) "
+                                  f"for {tuple(fp_shape)} domain fingerprints")
     alpha = tensors["alpha"].numpy()
     lam, mean, weight = (np.asarray(spec[key], dtype=np.float64) for key in ("lam", "mean", "weight"))
     if alpha.shape != (n_fingerprints, n_tasks) or not lam.shape == mean.shape == weight.shape == (n_tasks,):
         raise CheckpointError(f"{path}: kernel member of shape {alpha.shape} does not match "
                               f"{n_fingerprints} training fingerprints and {n_tasks} targets")
-    return KernelRidge(alpha=alpha.astype(np.float64), mean=mean, lam=lam), weight
+    return KernelRidge(alpha=alpha.astype(np.float64), mean=mean, lam=lam), weight, atom_pairs
 
 
 def _load_forest(path, manifest: dict, tensors: dict | None, n_features: int, n_tasks: int) -> tuple:

@@ -50,8 +50,8 @@ def fit_efficacy_model(
     (reported metrics; test and calibration by ``split_method``, valid at random),
     featurized as graphs and fitted as an ensemble of
     ``ensemble_size`` members that differ in their seed. For regression, a Tanimoto kernel
-    ridge model on Morgan bits (and, if asked, a random forest) is blended in, weighted on
-    the valid part (``kernel``, ``forest``).
+    ridge model on Morgan and atom-pair bits (and, if asked, a random forest) is blended in,
+    weighted on the valid part (``kernel``, ``forest``).
 
     Parameters
     ----------
@@ -81,11 +81,14 @@ def fit_efficacy_model(
         ``"rdkit2d"``, RDKit's ~200 2D descriptors; ``"morgan_counts"``, Morgan count
         fingerprints. Scaled on the training molecules; stored with the model and
         computed again at prediction. ``None`` (default): the graph alone.
-    kernel : {"tanimoto"} or None
-        Regression: blend a kernel ridge model on the training molecules' Morgan bits
-        (radius 2, 2048; the applicability-domain fingerprints) with the graph ensemble. Its
-        penalty is chosen by leave-one-out. ``None``: no kernel member. On CHEMBL2321810 it
-        cut test RMSE from 0.634 to 0.517 (scaffold split, 5 seeds; BENCHMARKS.md).
+    kernel : {"tanimoto", "tanimoto_morgan"} or None
+        Regression: blend a kernel ridge model with the graph ensemble. ``"tanimoto"``
+        (default): its similarity is the mean of the Tanimoto similarities on Morgan bits
+        (radius 2, 2048; the applicability-domain fingerprints) and on atom-pair bits (2048).
+        ``"tanimoto_morgan"``: Morgan bits alone (the default before atom pairs). The
+        penalty is chosen by leave-one-out. ``None``: no kernel member. On CHEMBL2321810 the
+        Morgan kernel cut test RMSE from 0.634 to 0.517 (scaffold split, 5 seeds), and atom
+        pairs gained a further 0.015 (BENCHMARKS.md, "Atom pairs in the kernel").
     forest : bool
         Regression: also blend a random forest on the same bits (:class:`molgen.models.forest.Forest`).
         Off by default: over 5 seeds it changed test RMSE by -0.006 to +0.05 (FreeSolv
@@ -147,7 +150,7 @@ def assemble_efficacy_model(
         Coverage of the conformal intervals.
     best_epochs : list, optional
         Each member's best epoch, recorded in ``info``.
-    kernel : {"tanimoto"} or None
+    kernel : {"tanimoto", "tanimoto_morgan"} or None
     forest : bool
         The fingerprint members (see :func:`fit_efficacy_model`).
 
@@ -169,17 +172,18 @@ def assemble_efficacy_model(
         max_heavy_atoms=data.max_heavy_atoms,
         descriptors=data.descriptors,
     )
-    blend_info = fit_fingerprint_members(model, data, kernel=check_kernel(kernel) is not None, forest=bool(forest))
+    blend_info = fit_fingerprint_members(model, data, kernel=check_kernel(kernel), forest=bool(forest))
     ok = data.featurized
     calib, test = data.calib[ok[data.calib]], data.test[ok[data.test]]
     y = data.y
     if config.task == "regression" and len(calib):
-        mu, sigma, _ = model.predict_molecules(data.graphs(calib), _fingerprints(data, calib))
+        mu, sigma, _ = model.predict_molecules(data.graphs(calib), _fingerprints(data, calib), [data.smiles[i] for i in calib])
         use_sigma = len(members) > 1 or config.mean_variance
         model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(y[calib], mu, sigma if use_sigma else None)
     test_graphs, test_fps = data.graphs(test), _fingerprints(data, test)
-    model.metrics = _test_metrics(model, test_graphs, test_fps, y[test], data.target_names) if len(test) else {}
-    model.test_table = _test_table(model, [data.smiles[i] for i in test], test_graphs, test_fps, y[test]) if len(test) else None
+    test_smiles = [data.smiles[i] for i in test]
+    model.metrics = _test_metrics(model, test_graphs, test_fps, test_smiles, y[test], data.target_names) if len(test) else {}
+    model.test_table = _test_table(model, test_smiles, test_graphs, test_fps, y[test]) if len(test) else None
     model.metrics["counts"] = {
         **data.counts,
         "calibration": len(calib),
@@ -206,7 +210,7 @@ def _fingerprints(data: TrainingData, idx: np.ndarray) -> np.ndarray:
 
 def _test_table(model: EfficacyModel, smiles: list[str], graphs: list, fps: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     """Test rows with measured and predicted values, for parity and calibration plots."""
-    mu, sigma, _ = model.predict_molecules(graphs, fps)
+    mu, sigma, _ = model.predict_molecules(graphs, fps, smiles)
     table = pd.DataFrame({"smiles": smiles})
     single = len(model.target_names) == 1
     for k, name in enumerate(model.target_names):
@@ -217,8 +221,8 @@ def _test_table(model: EfficacyModel, smiles: list[str], graphs: list, fps: np.n
     return table
 
 
-def _test_metrics(model: EfficacyModel, graphs: list, fps: np.ndarray, y: np.ndarray, names: list[str]) -> dict:
-    mu, sigma, _ = model.predict_molecules(graphs, fps)
+def _test_metrics(model: EfficacyModel, graphs: list, fps: np.ndarray, smiles: list, y: np.ndarray, names: list[str]) -> dict:
+    mu, sigma, _ = model.predict_molecules(graphs, fps, smiles)
     metrics = {}
     for k, name in enumerate(names):
         if model.task == "regression":

@@ -83,9 +83,9 @@ def test_descriptors_change_the_prediction(descriptor_model):
     smi = data["smiles"].iloc[0]
     graph = model.attach_descriptors([smiles_to_graph(smi)], [smi])[0]
     fp = np.zeros((1, 256), dtype=np.uint8)
-    with_desc = model.predict_featurized([graph], fp)["prediction"][0]
+    with_desc = model.predict_featurized([graph], fp, smiles=[smi])["prediction"][0]  # smiles for the atom-pair kernel
     graph.descriptors = graph.descriptors * 0
-    assert model.predict_featurized([graph], fp)["prediction"][0] != pytest.approx(with_desc)
+    assert model.predict_featurized([graph], fp, smiles=[smi])["prediction"][0] != pytest.approx(with_desc)
     with pytest.raises(ValueError, match="standardized smiles"):
         model.predict_featurized([smiles_to_graph(smi)], fp)
 

@@ -183,9 +183,21 @@ def test_fit_records_valid_split(chembl):
         fit_efficacy_model(chembl["smiles"], chembl["pIC50"], valid_split="by-colour")
 
 
-def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_model, chembl):
+def _kernel_similarity(model, std: list) -> np.ndarray:
+    """The kernel member's similarity, computed here from its definition: the mean of the Tanimoto
+    matrices on Morgan (domain) bits and on atom-pair bits."""
     from molgen.models.kernel import tanimoto_matrix
+    from molgen.predict.domain import atom_pair_fingerprints, domain_fingerprints
+
+    morgan = tanimoto_matrix(domain_fingerprints(std), model.fingerprints)
+    if model.kernel_fingerprints is None:
+        return morgan
+    return (morgan + tanimoto_matrix(atom_pair_fingerprints(std), model.kernel_fingerprints)) / 2
+
+
+def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_model, chembl):
     from molgen.predict.domain import domain_fingerprints
+
 
     model, _ = regression_model
     info = model.info["blend"]
@@ -195,17 +207,21 @@ def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_mod
     scores = info["valid_rmse"][0]
     assert scores["blend"] <= min(scores["ensemble"], scores["kernel"]) + 1e-12  # the grid holds 0 and 1
     assert model.kernel.alpha.shape == (len(model.fingerprints), 1)
+    assert model.kernel_fingerprints.shape == model.fingerprints.shape  # atom pairs by default
+    assert info["kernel"]["fingerprints"] == ["morgan", "atompair"]
     smiles = chembl["smiles"].tolist()[:10]
     out = model.predict(smiles)
     std = out["smiles_std"].tolist()
     graphs = molgen.featurize.graphs_from_smiles(std).graphs
     ensemble = model.predict_graphs(graphs)[0][:, 0]
-    kernel = model.kernel.predict(tanimoto_matrix(domain_fingerprints(std), model.fingerprints))[:, 0]
+    kernel = model.kernel.predict(_kernel_similarity(model, std))[:, 0]
     np.testing.assert_allclose(out["prediction"], (1 - w) * ensemble + w * kernel, rtol=1e-6)
+    fps = domain_fingerprints(std)
+    with pytest.raises(ValueError, match="atom pairs: pass the molecules' standardized smiles"):
+        model.predict_molecules(graphs, fps)
 
 
 def test_forest_member_is_blended_with_weights_on_the_simplex():
-    from molgen.models.kernel import tanimoto_matrix
     from molgen.predict.domain import domain_fingerprints
 
     data = load_dataset("chembl2321810").frame.head(300)
@@ -227,7 +243,7 @@ def test_forest_member_is_blended_with_weights_on_the_simplex():
     std = out["smiles_std"].tolist()
     fps = domain_fingerprints(std)
     members = [model.predict_graphs(molgen.featurize.graphs_from_smiles(std).graphs)[0][:, 0],
-               model.kernel.predict(tanimoto_matrix(fps, model.fingerprints))[:, 0]]
+               model.kernel.predict(_kernel_similarity(model, std))[:, 0]]
     if model.forest is not None:
         members.append(model.forest.predict(np.unpackbits(fps, axis=1))[:, 0])
     np.testing.assert_allclose(out["prediction"], weights[: len(members)] @ np.stack(members), rtol=1e-6)
@@ -294,3 +310,40 @@ def test_kernel_member_needs_its_file(regression_model, tmp_path):
     (copy / "molgen_model.json").write_text(json.dumps(manifest))  # metadata says no kernel, file list still names it
     with pytest.raises(CheckpointError, match="missing kernel.safetensors"):
         load_model(copy)
+
+
+def test_kernel_atom_pairs_must_match_the_training_fingerprints(regression_model, tmp_path):
+    from safetensors.numpy import load_file, save_file
+
+    _, path = regression_model
+    copy = _copy(path, tmp_path)
+    tensors = load_file(str(copy / "kernel.safetensors"))
+    save_file({**tensors, "atompair": tensors["atompair"][:-1]}, str(copy / "kernel.safetensors"))  # one row short
+    _fix_checksum(copy, "kernel.safetensors")
+    with pytest.raises(CheckpointError, match="atom-pair fingerprints of shape"):
+        load_model(copy)
+    save_file({"alpha": tensors["alpha"]}, str(copy / "kernel.safetensors"))
+    _fix_checksum(copy, "kernel.safetensors")
+    with pytest.raises(CheckpointError, match="compares atom pairs but kernel.safetensors has none"):
+        load_model(copy)
+
+
+def test_morgan_only_kernel_round_trips_and_reads_as_format_3(chembl, tmp_path):
+    """``kernel="tanimoto_morgan"``, the default before atom pairs: no second fingerprint, and
+    its directory, relabelled as format 3 (which it is, apart from the tag), still loads."""
+    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
+                               kernel="tanimoto_morgan")
+    assert model.kernel is not None and model.kernel_fingerprints is None
+    assert model.info["blend"]["kernel"]["fingerprints"] == ["morgan"]
+    path = model.save(tmp_path / "morgan")
+    manifest = json.loads((path / "molgen_model.json").read_text())
+    assert manifest["kernel"]["fingerprint"] == "domain"
+    (path / "molgen_model.json").write_text(json.dumps({**manifest, "format_version": 3}))
+    loaded = load_model(path)
+    assert loaded.kernel_fingerprints is None
+    smiles = chembl["smiles"].tolist()[:20]
+    pd.testing.assert_frame_equal(model.predict(smiles), loaded.predict(smiles))
+    graphs = molgen.featurize.graphs_from_smiles(smiles).graphs  # no smiles needed without atom pairs
+    from molgen.predict.domain import domain_fingerprints
+
+    assert np.isfinite(loaded.predict_molecules(graphs, domain_fingerprints(smiles))[0]).all()
