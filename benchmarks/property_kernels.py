@@ -1,5 +1,9 @@
 """Probe: other fingerprints for the kernel member, blended with the same graph ensemble.
 
+``k2`` (Morgan bits) was molgen's kernel until 2026-11-30; ``mix_k2_ap`` (Morgan and atom-pair
+bits) is its kernel now (BENCHMARKS.md, "Atom pairs in the kernel"). ``default`` is the test RMSE
+of molgen's model as fitted when the cache was made.
+
 For each seed it fits molgen's default graph ensemble on ``property.py``'s outer split (its
 predictions on molgen's validation and the test part are cached in ``--cache``, so a rerun
 only refits kernels), then blends it with a Tanimoto kernel ridge model on each fingerprint

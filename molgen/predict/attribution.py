@@ -16,9 +16,9 @@ Two methods, both model-agnostic within :class:`~molgen.models.MoleculeModel`:
     is feature occlusion, not deletion of the atom.
 
 Both explain the graph ensemble. A regression model's fingerprint members (Tanimoto kernel
-ridge and random forest on Morgan bits, blended into ``EfficacyModel.predict``) are not
-attributed, so ``Attribution.prediction`` is the ensemble's mean, which differs from the
-blended prediction when their weights are above 0.
+ridge on Morgan and atom-pair bits, random forest on Morgan bits, blended into
+``EfficacyModel.predict``) are not attributed, so ``Attribution.prediction`` is the
+ensemble's mean, which differs from the blended prediction when their weights are above 0.
 
 Positive values mean the atom raises the prediction, negative that it lowers it. For a
 regression model both are in target units (e.g. pIC50 units); for a binary classifier

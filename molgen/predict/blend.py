@@ -17,7 +17,7 @@ from molgen.models.kernel import KernelRidge, tanimoto_matrix
 from molgen.predict.domain import atom_pair_fingerprints
 
 #: ``tanimoto``: mean Tanimoto similarity on Morgan and atom-pair bits (the default);
-#: ``tanimoto_morgan``: Morgan bits alone (the default before 2026-12).
+#: ``tanimoto_morgan``: Morgan bits alone (the default until 2026-11-30).
 KERNELS = ("tanimoto", "tanimoto_morgan")
 #: Above this many training molecules the fingerprint members are left out (the kernel fit is cubic in n).
 KERNEL_MAX_TRAIN = 10_000
