@@ -5,8 +5,8 @@ bits) is its kernel now (BENCHMARKS.md, "Atom pairs in the kernel"). ``default``
 of molgen's model as fitted when the cache was made.
 
 For each seed it fits molgen's default graph ensemble on ``property.py``'s outer split (its
-predictions on molgen's validation and the test part are cached in ``--cache``, so a rerun
-only refits kernels), then blends it with a Tanimoto kernel ridge model on each fingerprint
+predictions on molgen's validation and the test part are cached in ``--cache``, keyed by
+molgen's version and fitting defaults, so a rerun only refits kernels), then blends it with a Tanimoto kernel ridge model on each fingerprint
 below, weighted on the validation part as the default does. ``loo`` picks, per fit, the
 kernel with the lowest exact leave-one-out RMSE on the training part (information available
 at training time). One JSON line of test RMSEs per seed.
@@ -66,10 +66,16 @@ def kernel_matrix(X: np.ndarray) -> np.ndarray:
 
 def graph_predictions(args, seed, data, parts, cache: Path) -> dict:
     """The default graph ensemble's predictions on molgen's validation part and the test part."""
-    file = cache / f"{args.dataset}_{args.split}_{seed}.npz"
+    import hashlib
+
+    from property import MOLGEN_SIZES, molgen_defaults
+
+    from molgen import __version__
+
+    key = hashlib.sha256(json.dumps([__version__, molgen_defaults()], sort_keys=True).encode()).hexdigest()[:12]
+    file = cache / f"{args.dataset}_{args.split}_{seed}_{key}.npz"  # a changed molgen default makes a new file
     if file.exists():
         return dict(np.load(file, allow_pickle=False))
-    from property import MOLGEN_SIZES
 
     from molgen.predict import assemble_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig, train_ensemble
