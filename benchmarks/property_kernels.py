@@ -6,8 +6,9 @@ of molgen's model as fitted when the cache was made.
 
 For each seed it fits molgen's default graph ensemble on ``property.py``'s outer split (its
 predictions on molgen's validation and the test part are cached in ``--cache``, keyed by
-molgen's version and fitting defaults, so a rerun only refits kernels), then blends it with a Tanimoto kernel ridge model on each fingerprint
-below, weighted on the validation part as the default does. ``loo`` picks, per fit, the
+molgen's version and fitting defaults, so a rerun only refits kernels), then blends it with
+a Tanimoto kernel ridge model on each fingerprint below, weighted on the validation part as
+the default does. ``loo`` picks, per fit, the
 kernel with the lowest exact leave-one-out RMSE on the training part (information available
 at training time). One JSON line of test RMSEs per seed.
 
