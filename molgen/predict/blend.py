@@ -56,15 +56,14 @@ def best_weights(preds: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return grid[best], float(errors[best])
 
 
-def kernel_matrix(query: list, train: list) -> np.ndarray:
-    """The kernel member's similarity: the mean over fingerprint kinds of the Tanimoto
-    matrices of ``query[i]`` against ``train[i]`` (packed bits, one array per kind)."""
-    if len(query) != len(train) or not query:
-        raise ValueError(f"{len(query)} query and {len(train)} training fingerprint kinds")
-    K = tanimoto_matrix(query[0], train[0])
-    for q, t in zip(query[1:], train[1:]):
-        K += tanimoto_matrix(q, t)
-    return K / len(query) if len(query) > 1 else K
+def kernel_similarity(morgan: np.ndarray, atom_pairs: tuple | None = None) -> np.ndarray:
+    """The kernel member's similarity, at fitting and at prediction alike.
+
+    ``morgan`` is the Tanimoto matrix on the domain (Morgan) bits; ``atom_pairs``, for the
+    ``tanimoto`` kernel, is ``(query, train)`` packed atom-pair bits, and the result is then
+    the mean of the two Tanimoto matrices.
+    """
+    return morgan if atom_pairs is None else (morgan + tanimoto_matrix(*atom_pairs)) / 2
 
 
 def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", forest: bool = False) -> dict:
@@ -96,11 +95,10 @@ def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", for
         raise ValueError(f"{len(model.fingerprints)} domain fingerprints for {n_fit} training + validation molecules")
     y, n = data.y, len(train)
     fit_rows = np.concatenate([train, valid])
-    fingerprints = [model.fingerprints]
-    if kernel == "tanimoto":
-        fingerprints.append(atom_pair_fingerprints([data.smiles[i] for i in fit_rows]))
+    atom_pairs = atom_pair_fingerprints([data.smiles[i] for i in fit_rows]) if kernel == "tanimoto" else None
     try:
-        inner, final = _fit_members(names, fingerprints, y[fit_rows], n, seed=data.info["train_config"].get("seed", 0))
+        inner, final = _fit_members(names, model.fingerprints, atom_pairs, y[fit_rows], n,
+                                    seed=data.info["train_config"].get("seed", 0))
     except ValueError as err:
         return {"used": False, "reason": str(err)}
     has_graph = data.featurized[valid]
@@ -119,12 +117,12 @@ def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", for
         weights[:, k], blend = best_weights(preds, y[valid, k][rows])
         scores.append({**{m: _rmse(p, y[valid, k][rows]) for m, p in zip(members, preds)}, "blend": blend})
     model.kernel, model.kernel_weight = final.get("kernel"), None
-    model.kernel_fingerprints = fingerprints[1] if "kernel" in final and len(fingerprints) > 1 else None
+    model.kernel_fingerprints = atom_pairs if "kernel" in final else None
     model.forest, model.forest_weight = final.get("forest"), None
     record = {"used": True, "members": members, "weights": weights.T.round(4).tolist(), "valid_rmse": scores}
     if "kernel" in final:
         model.kernel_weight = weights[members.index("kernel")]
-        record["kernel"] = {"kind": "tanimoto", "fingerprints": ["morgan", "atompair"][: len(fingerprints)],
+        record["kernel"] = {"kind": "tanimoto", "fingerprints": ["morgan"] + ["atompair"] * (atom_pairs is not None),
                             "lam": final["kernel"].lam.tolist()}
     if "forest" in final:
         record["forest"] = {"kind": "random_forest", "n_trees": int(final["forest"].roots.shape[1])}
@@ -135,18 +133,20 @@ def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", for
     return record
 
 
-def _fit_members(names: list, fingerprints: list, y: np.ndarray, n_train: int, *, seed: int) -> tuple[dict, dict]:
+def _fit_members(
+    names: list, morgan: np.ndarray, atom_pairs: np.ndarray | None, y: np.ndarray, n_train: int, *, seed: int
+) -> tuple[dict, dict]:
     """Each member's predictions on the validation rows (``y[n_train:]``) when fitted on the
-    training rows, and the member refitted on all rows. ``fingerprints``: the domain bits,
-    then the kernel's other kinds."""
+    training rows, and the member refitted on all rows. ``morgan``: the domain bits;
+    ``atom_pairs``: the atom-pair kernel's bits, or ``None``."""
     on_valid, final = {}, {}
     if "kernel" in names:
-        K = kernel_matrix(fingerprints, fingerprints)
+        K = kernel_similarity(tanimoto_matrix(morgan, morgan), None if atom_pairs is None else (atom_pairs, atom_pairs))
         inner = KernelRidge.fit(K[:n_train, :n_train], y[:n_train])
         on_valid["kernel"] = inner.predict(K[n_train:, :n_train])
         final["kernel"] = KernelRidge.fit(K, y, lam=inner.lam)
     if "forest" in names:
-        X = np.unpackbits(fingerprints[0], axis=1).astype(np.float32)
+        X = np.unpackbits(morgan, axis=1).astype(np.float32)
         on_valid["forest"] = Forest.fit(X[:n_train], y[:n_train], seed=seed).predict(X[n_train:])
         final["forest"] = Forest.fit(X, y, seed=seed)
     return on_valid, final

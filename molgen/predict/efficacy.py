@@ -15,6 +15,7 @@ from molgen.metrics import ConformalCalibrator, max_tanimoto
 from molgen.models import ModelConfig, MoleculeModel, build_model
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
+from molgen.predict.blend import kernel_similarity
 from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from molgen.predict.domain import atom_pair_fingerprints, domain_fingerprints
 from molgen.train import IdentityScaler, TargetScaler, ensemble_predict
@@ -91,7 +92,7 @@ class EfficacyModel:
                 if smiles is None or len(smiles) != len(fingerprints):
                     raise ValueError("this model's kernel member compares atom pairs: pass the molecules' standardized "
                                      f"smiles ({len(fingerprints)} of them)")
-                K = (K + tanimoto_matrix(atom_pair_fingerprints(list(smiles)), self.kernel_fingerprints)) / 2
+                K = kernel_similarity(K, (atom_pair_fingerprints(list(smiles)), self.kernel_fingerprints))
             mu += self.kernel_weight * (self.kernel.predict(K) - ensemble)
         if self.forest is not None and len(fingerprints):
             bits = np.unpackbits(fingerprints, axis=1).astype(np.float32)
