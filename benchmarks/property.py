@@ -9,7 +9,7 @@ For each data set (``chembl2321810`` pIC50, ``freesolv`` hydration free energy,
    valid / test. Every model sees the same standardized SMILES and the same parts, and
    none sees the test part before it predicts it.
 2. **molgen**: ``fit_efficacy_model`` with its defaults (3-member D-MPNN ensemble,
-   ``TrainConfig()``: up to 60 epochs, patience 15, blended with a Tanimoto kernel ridge
+   ``TrainConfig()``: up to 100 epochs, patience 15, blended with a Tanimoto kernel ridge
    member weighted on its valid part), given train + valid only. It splits
    its input itself: a conformal calibration part by the same split method and an
    early-stopping valid part at random (its default ``valid_split``); ``sizes=(7/9, 1/9, 1/9, 0)`` of train + valid keeps molgen's default

@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     parser.add_argument("--ensemble", type=int, default=3, help="members, trained in parallel")
     parser.add_argument("--workers", type=int, default=2, help="DDP workers per member")
     parser.add_argument("--gpu", action=argparse.BooleanOptionalAction, default=None, help="a GPU per worker (default: if present)")
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--split", default="scaffold")
     parser.add_argument("--descriptors", choices=("rdkit2d", "morgan_counts"), help="molecule-level features joined after the readout")

@@ -39,7 +39,7 @@ def add_parser(subparsers) -> None:
         "(binary, or multiclass when the labels have more than two classes)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for the split and the members (default: %(default)s)")
-    parser.add_argument("--epochs", type=_positive_int, default=60, help="maximum epochs per member (default: %(default)s)")
+    parser.add_argument("--epochs", type=_positive_int, default=100, help="maximum epochs per member (default: %(default)s)")
     parser.add_argument("--ensemble-size", type=_positive_int, default=3, metavar="N", help="ensemble members (default: %(default)s)")
     parser.add_argument(
         "--split", default="scaffold", metavar="METHOD",

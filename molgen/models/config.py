@@ -44,9 +44,12 @@ class ModelConfig:
         Divisor of the ``"norm"`` readout.
     descriptor_dim : int, default 0
         Width of ``batch.descriptors`` appended after the readout; 0 for none.
-    batch_norm : bool, default True
-        Batch-normalize the graph embedding after the readout. On for small bioactivity
-        sets: on CHEMBL2321810 (random split, 30 epochs) it cut test RMSE from 0.76 to 0.51.
+    batch_norm : bool, default False
+        Batch-normalize the graph embedding after the readout. It speeds up early epochs
+        (CHEMBL2321810, random split, 30 epochs: test RMSE 0.76 without, 0.51 with), but
+        the validation loss then swings and members stop early; without it, and with 100
+        epochs, molgen's default model is better on new scaffolds (BENCHMARKS.md,
+        "Property prediction").
     ffn_layers : int, default 1
         Hidden layers of the FFN head (0: a single linear layer).
     ffn_hidden : int, default 300
@@ -85,7 +88,7 @@ class ModelConfig:
     readout: str | None = None
     readout_norm: float = 100.0
     descriptor_dim: int = 0
-    batch_norm: bool = True
+    batch_norm: bool = False
     ffn_layers: int = 1
     ffn_hidden: int = 300
     ffn_activation: str = "relu"

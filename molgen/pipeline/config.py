@@ -36,7 +36,7 @@ class DataSection:
 class ModelSection:
     ensemble_size: int = 3
     split: str = "scaffold"
-    epochs: int = 60
+    epochs: int = 100
     patience: int = 15
     coverage: float = 0.9
     kernel: str = "tanimoto"

@@ -88,7 +88,8 @@ def fit_efficacy_model(
         ``"tanimoto_morgan"``: Morgan bits alone (the default before atom pairs). The
         penalty is chosen by leave-one-out. ``None``: no kernel member. On CHEMBL2321810 the
         Morgan kernel cut test RMSE from 0.634 to 0.517 (scaffold split, 5 seeds), and atom
-        pairs took it to 0.507 (random split: 0.495 to 0.479; BENCHMARKS.md).
+        pairs took it to 0.507 (random split: 0.495 to 0.479). With the graph members' current
+        defaults (no batch norm, 100 epochs) the blend scores 0.489 / 0.467 (BENCHMARKS.md).
     forest : bool
         Regression: also blend a random forest on the same bits (:class:`molgen.models.forest.Forest`).
         Off by default: over 5 seeds it changed test RMSE by -0.006 to +0.05 (FreeSolv

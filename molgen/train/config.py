@@ -13,7 +13,7 @@ class TrainConfig:
     the best epoch's weights are kept.
     """
 
-    epochs: int = 60
+    epochs: int = 100
     batch_size: int = 50
     warmup_epochs: int = 2
     init_lr: float = 1e-4

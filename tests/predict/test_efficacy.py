@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import molgen
 from molgen.data import load_dataset
@@ -347,3 +348,19 @@ def test_morgan_only_kernel_round_trips_and_reads_as_format_3(chembl, tmp_path):
     from molgen.predict.domain import domain_fingerprints
 
     assert np.isfinite(loaded.predict_molecules(graphs, domain_fingerprints(smiles))[0]).all()
+
+
+def test_batch_norm_model_round_trips(regression_model, chembl, tmp_path):
+    """Batch norm after the readout was the default until 2026-11-30: such models keep it
+    (the manifest stores the whole ModelConfig), load, and predict identically."""
+    default, _ = regression_model
+    assert default.model_config.batch_norm is False
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in default.members[0].modules())
+    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK,
+                               model_options={**SMALL, "batch_norm": True})
+    path = model.save(tmp_path / "bn")
+    loaded = load_model(path)
+    assert loaded.model_config.batch_norm is True
+    assert any(isinstance(m, torch.nn.BatchNorm1d) for m in loaded.members[0].modules())
+    smiles = chembl["smiles"].tolist()[:20]
+    pd.testing.assert_frame_equal(model.predict(smiles), loaded.predict(smiles))
