@@ -1,7 +1,7 @@
 """Ray job: hyperparameter search (Ray Tune + ASHA) over depth, hidden size, dropout, lr, batch size.
 
     ray job submit --working-dir . -- python ray_jobs/tune.py --data data/chembl2321810.csv \
-        --smiles-col smiles --target-col pIC50 --out tune_out --samples 32 --max-epochs 40
+        --smiles-col smiles --target-col pIC50 --out tune_out --samples 32 --max-epochs 100
 
 Writes OUT/best_config.json and OUT/model/ (a molgen model directory fitted with the best configuration).
 """
@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     parser.add_argument("--target-col", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--samples", type=int, default=16, help="trials")
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--max-epochs", type=int, default=100)
     parser.add_argument("--grace-period", type=int, default=3, help="ASHA: epochs before a trial can be stopped")
     parser.add_argument("--split", default="scaffold")
     parser.add_argument("--ensemble", type=int, default=1, help="members of the final model")

@@ -63,7 +63,7 @@ def trial(config: dict, data=None, base: dict | None = None) -> None:
         tune.report({"val_loss": val if math.isfinite(val) else 1e9, "epoch": epoch + 1})
 
 
-def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epochs: int = 30, grace_period: int = 3,
+def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epochs: int = 100, grace_period: int = 3,
                         space: dict | None = None, train_config=None, split_method: str = "scaffold", ensemble_size: int = 1,
                         storage_path=None, address: str | None = None, seed: int = 0):
     """Search hyperparameters with ASHA; write ``best_config.json`` and the best model.
@@ -76,7 +76,9 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
     num_samples : int
         Trials.
     max_epochs, grace_period : int
-        ASHA's ``max_t`` and ``grace_period`` in epochs.
+        ASHA's ``max_t`` and ``grace_period`` in epochs. The final model trains for up to
+        ``max_epochs`` (default 100, as :class:`molgen.train.TrainConfig`; the graph members have
+        no batch norm and learn slowly, so a short budget under-trains them).
     space : dict, optional
         ``name -> ("choice", values) | ("uniform", lo, hi) | ("loguniform", lo, hi)``
         over ``depth``, ``hidden``, ``dropout``, ``max_lr``, ``batch_size``.
