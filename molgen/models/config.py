@@ -48,8 +48,9 @@ class ModelConfig:
         Batch-normalize the graph embedding after the readout. It speeds up early epochs
         (CHEMBL2321810, random split, 30 epochs: test RMSE 0.76 without, 0.51 with), but
         the validation loss then swings and members stop early; without it, and with 100
-        epochs, molgen's default model is better on new scaffolds (BENCHMARKS.md,
-        "Property prediction").
+        epochs, molgen's default model is better on the bioactivity benchmark (both splits)
+        and somewhat worse on FreeSolv and solubility (BENCHMARKS.md, "No batch norm, 100
+        epochs"). Physico-chemical endpoints may do better with it on.
     ffn_layers : int, default 1
         Hidden layers of the FFN head (0: a single linear layer).
     ffn_hidden : int, default 300
