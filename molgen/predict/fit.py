@@ -181,10 +181,12 @@ def assemble_efficacy_model(
         mu, sigma, _ = model.predict_molecules(data.graphs(calib), _fingerprints(data, calib), [data.smiles[i] for i in calib])
         use_sigma = len(members) > 1 or config.mean_variance
         model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(y[calib], mu, sigma if use_sigma else None)
-    test_graphs, test_fps = data.graphs(test), _fingerprints(data, test)
-    test_smiles = [data.smiles[i] for i in test]
-    model.metrics = _test_metrics(model, test_graphs, test_fps, test_smiles, y[test], data.target_names) if len(test) else {}
-    model.test_table = _test_table(model, test_smiles, test_graphs, test_fps, y[test]) if len(test) else None
+    model.metrics, model.test_table = {}, None
+    if len(test):
+        test_smiles = [data.smiles[i] for i in test]
+        mu, sigma, _ = model.predict_molecules(data.graphs(test), _fingerprints(data, test), test_smiles)
+        model.metrics = _test_metrics(model, mu, sigma, y[test], data.target_names)
+        model.test_table = _test_table(model, test_smiles, mu, sigma, y[test])
     model.metrics["counts"] = {
         **data.counts,
         "calibration": len(calib),
@@ -209,9 +211,8 @@ def _fingerprints(data: TrainingData, idx: np.ndarray) -> np.ndarray:
     return domain_fingerprints([data.smiles[i] for i in idx])
 
 
-def _test_table(model: EfficacyModel, smiles: list[str], graphs: list, fps: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+def _test_table(model: EfficacyModel, smiles: list[str], mu: np.ndarray, sigma: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     """Test rows with measured and predicted values, for parity and calibration plots."""
-    mu, sigma, _ = model.predict_molecules(graphs, fps, smiles)
     table = pd.DataFrame({"smiles": smiles})
     single = len(model.target_names) == 1
     for k, name in enumerate(model.target_names):
@@ -222,8 +223,7 @@ def _test_table(model: EfficacyModel, smiles: list[str], graphs: list, fps: np.n
     return table
 
 
-def _test_metrics(model: EfficacyModel, graphs: list, fps: np.ndarray, smiles: list, y: np.ndarray, names: list[str]) -> dict:
-    mu, sigma, _ = model.predict_molecules(graphs, fps, smiles)
+def _test_metrics(model: EfficacyModel, mu: np.ndarray, sigma: np.ndarray, y: np.ndarray, names: list[str]) -> dict:
     metrics = {}
     for k, name in enumerate(names):
         if model.task == "regression":
