@@ -55,7 +55,7 @@ def build_scorer(model, low=5.0, high=8.0):
 
 def get_model(args):
     from molgen.data import load_dataset
-    from molgen.predict import fit_efficacy_model, load_model
+    from molgen.efficacy import fit_efficacy_model, load_model
     from molgen.train import TrainConfig
 
     path = Path(args.model_dir)

@@ -60,7 +60,7 @@ def _save_state(state: Path, st: dict) -> None:
 
 def _chunk(smiles: list[str]) -> tuple[list[str], list[str]]:
     """Canonical SMILES of the valid molecules and their scaffolds (two rings or more)."""
-    from molgen.generate.metrics.molecule import canonical_smiles, get_mol, scaffold
+    from molgen.generate.moses.molecule import canonical_smiles, get_mol, scaffold
     from molgen.utils import rdkit_quiet
 
     valid, scaffolds = [], []
@@ -78,8 +78,8 @@ def _chunk(smiles: list[str]) -> tuple[list[str], list[str]]:
 
 
 def finish(st: dict) -> dict:
-    from molgen.generate.metrics import frechet_distance, moses_reference_stats
-    from molgen.generate.metrics.evaluate import cos_similarity
+    from molgen.generate.moses import frechet_distance, moses_reference_stats
+    from molgen.generate.moses.evaluate import cos_similarity
 
     n = st["n"]
     mu = st["s1"] / n
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
 
     from tqdm.auto import tqdm
 
-    from molgen.generate.metrics import chemnet_activations, moses_smiles
+    from molgen.generate.moses import chemnet_activations, moses_smiles
 
     train = moses_smiles("train")
     if args.limit:

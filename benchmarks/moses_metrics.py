@@ -1,4 +1,4 @@
-"""Reproduce MOSES's published "Train" row with molgen.generate.metrics.
+"""Reproduce MOSES's published "Train" row with molgen.generate.moses.
 
 MOSES (Polykovskiy et al. 2020) reports the metrics of its training set scored as if it were
 a generated set (``data/samples/train_metrics.csv`` in github.com/molecularsets/moses): the
@@ -56,9 +56,9 @@ PRECISION = 3
 def check_reference(n: int) -> dict:
     """Compare molgen's per-molecule quantities on the first ``n`` test molecules with the
     statistics MOSES stored for them."""
-    from molgen.generate.metrics import moses_reference_stats, moses_smiles
-    from molgen.generate.metrics.molecule import describe_reference
-    from molgen.generate.metrics.similarity import unpack_fingerprints
+    from molgen.generate.moses import moses_reference_stats, moses_smiles
+    from molgen.generate.moses.molecule import describe_reference
+    from molgen.generate.moses.similarity import unpack_fingerprints
 
     ref = moses_reference_stats("test")
     smiles = moses_smiles("test", nrows=n)
@@ -88,8 +88,8 @@ def fcd_size_curve(n: int, seed: int, batch_size: int, device: str) -> dict:
     published full-set value and extrapolates to the full training set (an estimate, not the
     published protocol).
     """
-    from molgen.generate.metrics import chemnet_activations, fcd_statistics, frechet_distance, moses_reference_stats, moses_smiles
-    from molgen.generate.metrics.molecule import canonical_smiles
+    from molgen.generate.moses import chemnet_activations, fcd_statistics, frechet_distance, moses_reference_stats, moses_smiles
+    from molgen.generate.moses.molecule import canonical_smiles
 
     ref = moses_reference_stats("test")
     train = moses_smiles("train")
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         print(json.dumps(curve, indent=2))
         return 0
 
-    from molgen.generate.metrics import evaluate_samples, moses_reference_stats, moses_smiles, reference_stats
+    from molgen.generate.moses import evaluate_samples, moses_reference_stats, moses_smiles, reference_stats
 
     started = time.time()
     report: dict = {}

@@ -293,7 +293,7 @@ class _LoopTimer:
 
 def run_molgen(data: dict, parts, method: str, seed: int, args, workdir: Path, test_csv: Path) -> dict:
     from molgen.metrics import coverage, regression_metrics
-    from molgen.predict import fit_efficacy_model
+    from molgen.efficacy import fit_efficacy_model
     from molgen.train import TrainConfig
 
     train, valid, test = parts
@@ -607,8 +607,8 @@ def molgen_defaults() -> dict:
     import inspect
 
     from molgen.models import ModelConfig
-    from molgen.predict import fit_efficacy_model
-    from molgen.predict.prepare import DEFAULT_VALID_SPLIT
+    from molgen.efficacy import fit_efficacy_model
+    from molgen.efficacy.prepare import DEFAULT_VALID_SPLIT
     from molgen.train import TrainConfig
 
     fit = {

@@ -78,7 +78,7 @@ def graph_predictions(args, seed, data, parts, cache: Path) -> dict:
     if file.exists():
         return dict(np.load(file, allow_pickle=False))
 
-    from molgen.predict import assemble_efficacy_model, prepare_training_data
+    from molgen.efficacy import assemble_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig, train_ensemble
 
     trval = np.concatenate([parts.train, parts.valid])
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
 
     from molgen.data import split
     from molgen.models.kernel import KernelRidge, leave_one_out_residuals
-    from molgen.predict.blend import best_weights
+    from molgen.efficacy.blend import best_weights
 
     torch.set_num_threads(1)
     data = prepare_dataset(args.dataset)

@@ -32,7 +32,7 @@ def rmse(pred, y) -> float:
 
 def best_weights(preds: list, y: np.ndarray) -> np.ndarray:
     """Simplex weights (0.05 grid) with the lowest RMSE of the weighted sum on ``y``, as molgen chooses them."""
-    from molgen.predict.blend import best_weights as choose
+    from molgen.efficacy.blend import best_weights as choose
 
     return choose(np.stack(preds), y)[0]
 
@@ -85,7 +85,7 @@ def main(argv=None) -> int:
 
     from molgen.data import kfold, split
     from molgen.models.kernel import KernelRidge, leave_one_out_residuals, tanimoto_matrix
-    from molgen.predict import assemble_efficacy_model, prepare_training_data
+    from molgen.efficacy import assemble_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig, train_ensemble
     from molgen.train.ensemble import ensemble_predict
 

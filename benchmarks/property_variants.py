@@ -37,7 +37,7 @@ def main(argv=None) -> int:
 
     from molgen.data import split
     from molgen.metrics import coverage, regression_metrics
-    from molgen.predict import fit_efficacy_model
+    from molgen.efficacy import fit_efficacy_model
     from molgen.train import TrainConfig
 
     torch.set_num_threads(args.threads)

@@ -29,7 +29,7 @@ import numpy as np
 
 def build_model(folder: Path, hidden: int) -> Path:
     from molgen.data import load_dataset
-    from molgen.predict import fit_efficacy_model
+    from molgen.efficacy import fit_efficacy_model
     from molgen.train import TrainConfig
 
     data = load_dataset("chembl2321810").frame

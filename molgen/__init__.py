@@ -7,14 +7,14 @@ import importlib
 
 from molgen._version import __version__
 
-_SUBPACKAGES = ("chem", "featurize", "data", "models", "train", "predict", "metrics", "scoring", "pipeline", "utils", "distributed", "generate")
+_SUBPACKAGES = ("chem", "featurize", "data", "models", "train", "efficacy", "metrics", "scoring", "pipeline", "utils", "distributed", "generate")
 
 __all__ = ["__version__", "load_model", *_SUBPACKAGES]
 
 
 def load_model(path):
-    """Load a saved efficacy model directory; see :func:`molgen.predict.load_model`."""
-    from molgen.predict import load_model as _load
+    """Load a saved efficacy model directory; see :func:`molgen.efficacy.load_model`."""
+    from molgen.efficacy import load_model as _load
 
     return _load(path)
 

@@ -8,7 +8,7 @@ import pytest
 
 import molgen
 
-SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.train", "molgen.predict", "molgen.metrics", "molgen.scoring", "molgen.pipeline", "molgen.utils", "molgen.distributed", "molgen.generate", "molgen.generate.metrics", "molgen.generate.optimize"]
+SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.train", "molgen.efficacy", "molgen.metrics", "molgen.scoring", "molgen.pipeline", "molgen.utils", "molgen.distributed", "molgen.generate", "molgen.generate.moses", "molgen.generate.optimize"]
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
@@ -53,3 +53,26 @@ def test_lazy_attribute_access():
     with pytest.raises(AttributeError):
         molgen.not_a_module
     assert molgen.__version__.count(".") == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "sub", "new_sub"),
+    [
+        ("molgen.predict", "molgen.efficacy", "efficacy", "model"),
+        ("molgen.predict", "molgen.efficacy", "checkpoint", "checkpoint"),
+        ("molgen.generate.metrics", "molgen.generate.moses", "evaluate", "evaluate"),
+    ],
+)
+def test_renamed_subpackages_keep_their_old_names_with_a_warning(old, new, sub, new_sub):
+    code = (
+        "import importlib, warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    old = importlib.import_module('{old}.{sub}')\n"
+        f"assert old is importlib.import_module('{new}.{new_sub}'), old\n"
+        f"assert importlib.import_module('{old}') is importlib.import_module('{new}')\n"
+        "messages = [str(w.message) for w in caught if w.category is DeprecationWarning]\n"
+        f"assert any('{old} was renamed to {new}' in m for m in messages), messages\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

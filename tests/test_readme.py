@@ -12,7 +12,7 @@ import pytest
 
 from molgen.data import load_dataset
 from molgen.data.datasets import dataset_path
-from molgen.predict import fit_efficacy_model
+from molgen.efficacy import fit_efficacy_model
 from molgen.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]

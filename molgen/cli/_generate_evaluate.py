@@ -56,7 +56,7 @@ def run(args) -> int:
     from molgen import __version__
     from molgen.cli import UserError
     from molgen.cli._io import check_writable_folder, json_safe, write_text
-    from molgen.generate.metrics import evaluate_samples
+    from molgen.generate.moses import evaluate_samples
 
     if args.n is not None and args.n < 1:
         raise UserError(f"--n must be >= 1, got {args.n}")

@@ -91,7 +91,7 @@ def run(args) -> int:
     from molgen.cli._io import atomic_output, write_table, write_text
     from molgen.cli.score import model_loader as path_loader
     from molgen.generate.optimize import GraphGA, Reinvent, candidate_table, draw_candidates, find_checkpoint
-    from molgen.predict import load_model
+    from molgen.efficacy import load_model
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -36,7 +36,7 @@ def run(args) -> int:
     from molgen.cli import UserError
     from molgen.cli._io import check_columns, json_safe, state_summary, write_text
     from molgen.data import read_table
-    from molgen.predict import load_model
+    from molgen.efficacy import load_model
 
     model = load_model(args.model)
     if model.task not in ("regression", "binary"):

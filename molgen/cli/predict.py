@@ -28,7 +28,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from molgen.cli._io import apply_record_states, check_columns, check_output_file, join_columns, state_summary, write_table
     from molgen.data import read_table
-    from molgen.predict import load_model
+    from molgen.efficacy import load_model
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")

@@ -65,7 +65,7 @@ def model_loader(base: Path):
     """``load(spec)`` for 'model' objectives: ``spec`` as given if it exists, else relative to ``base``."""
 
     def load(spec: str):
-        from molgen.predict import load_model
+        from molgen.efficacy import load_model
 
         path = Path(spec).expanduser()
         if not path.is_absolute() and not path.exists():

@@ -36,7 +36,7 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from molgen.cli import UserError
     from molgen.distributed import screen
-    from molgen.predict import CheckpointError
+    from molgen.efficacy import CheckpointError
 
     for name in ("top_k", "shard_size", "workers", "gpus"):
         value = getattr(args, name)

@@ -115,7 +115,7 @@ def run(args) -> int:
         _check_calibration_size(int(labelled.sum()), args.sizes, args.coverage)
 
     from molgen.models.encoders import ENCODERS  # imports torch: after the quick checks
-    from molgen.predict import fit_efficacy_model
+    from molgen.efficacy import fit_efficacy_model
     from molgen.train import TrainConfig
 
     ENCODERS.get(args.encoder)
@@ -161,7 +161,7 @@ def run(args) -> int:
 def _check_model_out(path) -> Path:
     from molgen.cli import UserError
     from molgen.cli._io import check_writable_folder
-    from molgen.predict.checkpoint import MANIFEST
+    from molgen.efficacy.checkpoint import MANIFEST
 
     path = Path(path)
     if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / MANIFEST).exists())):

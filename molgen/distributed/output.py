@@ -69,8 +69,8 @@ def json_safe(value):
 
 def model_identity(model_dir) -> dict:
     """``sha256`` of the model's ``molgen_model.json`` (which holds its weights' checksums), and facts."""
-    from molgen.predict.checkpoint import MANIFEST as MODEL_MANIFEST
-    from molgen.predict.checkpoint import read_manifest
+    from molgen.efficacy.checkpoint import MANIFEST as MODEL_MANIFEST
+    from molgen.efficacy.checkpoint import read_manifest
 
     manifest = read_manifest(model_dir)
     digest = hashlib.sha256((Path(model_dir) / MODEL_MANIFEST).read_bytes()).hexdigest()

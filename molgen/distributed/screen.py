@@ -152,12 +152,12 @@ def screen(
         Missing or unreadable library, unsupported file type, missing column.
     OutputError
         ``out_dir`` holds another run or other files.
-    molgen.predict.CheckpointError
+    molgen.efficacy.CheckpointError
         ``model`` is not a loadable model directory.
     ValueError
         Bad ``top_k``, ``shard_size``, ``engine`` or scorer config.
     """
-    from molgen.predict import load_model
+    from molgen.efficacy import load_model
 
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")

@@ -48,10 +48,10 @@ def model_settings(model_dir) -> dict:
 
     Raises
     ------
-    molgen.predict.CheckpointError
+    molgen.efficacy.CheckpointError
         If ``model_dir`` is not a readable molgen model directory.
     """
-    from molgen.predict.checkpoint import read_manifest
+    from molgen.efficacy.checkpoint import read_manifest
 
     featurizer = read_manifest(model_dir).get("featurizer", {})
     std = featurizer.get("standardizer")
@@ -99,7 +99,7 @@ class FeaturizeStage:
 
     def __call__(self, batch: dict) -> dict:
         from molgen.featurize import graphs_from_smiles
-        from molgen.predict.domain import domain_fingerprints
+        from molgen.efficacy.domain import domain_fingerprints
 
         out = _copy(batch)
         n = len(out["smiles"])
@@ -149,7 +149,7 @@ class PredictStage:
     Parameters
     ----------
     model_dir : path
-        A directory written by :meth:`molgen.predict.EfficacyModel.save`.
+        A directory written by :meth:`molgen.efficacy.EfficacyModel.save`.
     device : str
         ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
     batch_size : int
@@ -161,7 +161,7 @@ class PredictStage:
     """
 
     def __init__(self, model_dir, *, device: str = "auto", batch_size: int = 512):
-        from molgen.predict import load_model
+        from molgen.efficacy import load_model
         from molgen.train import resolve_device
 
         self.model = load_model(model_dir)
@@ -245,7 +245,7 @@ class ScoreStage:
 
     def _loader(self, base: Path):
         def load(spec: str):
-            from molgen.predict import load_model
+            from molgen.efficacy import load_model
 
             path = Path(spec).expanduser()
             if not path.is_absolute() and not path.exists():

@@ -1,9 +1,9 @@
 """Data-parallel training of an efficacy model with Ray Train (TorchTrainer, DDP).
 
-The data are prepared by :func:`molgen.predict.prepare_training_data`, as for
-:func:`molgen.predict.fit_efficacy_model` (standardize, deduplicate, four-way split, scale,
+The data are prepared by :func:`molgen.efficacy.prepare_training_data`, as for
+:func:`molgen.efficacy.fit_efficacy_model` (standardize, deduplicate, four-way split, scale,
 featurize), and the trained members are assembled into a calibrated, evaluated model by
-:func:`molgen.predict.assemble_efficacy_model`; each ensemble member is one
+:func:`molgen.efficacy.assemble_efficacy_model`; each ensemble member is one
 ``TorchTrainer`` run with ``num_workers`` DDP workers (a GPU each when ``use_gpu``), and
 the members run in parallel. Every epoch rank 0 reports a checkpoint; a run that fails is
 restarted from its latest checkpoint up to ``max_failures`` times. The result is a normal
@@ -130,7 +130,7 @@ def fit_distributed(
     Parameters
     ----------
     smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target, kernel, forest
-        As for :func:`molgen.predict.fit_efficacy_model`.
+        As for :func:`molgen.efficacy.fit_efficacy_model`.
     out : path
         Model directory to write.
     ensemble_size : int
@@ -150,13 +150,13 @@ def fit_distributed(
 
     Returns
     -------
-    molgen.predict.EfficacyModel
+    molgen.efficacy.EfficacyModel
         The saved model (also at ``out``), with ``info["ray_train"]`` recording the runs.
 
     Raises
     ------
     ValueError
-        As :func:`~molgen.predict.fit_efficacy_model`; a member that still fails after
+        As :func:`~molgen.efficacy.fit_efficacy_model`; a member that still fails after
         ``max_failures`` restarts raises Ray's ``TrainingFailedError``.
     """
     import ray
@@ -165,8 +165,8 @@ def fit_distributed(
 
     from molgen.distributed.runtime import ensure_ray
     from molgen.models import build_model
-    from molgen.predict import assemble_efficacy_model, prepare_training_data
-    from molgen.predict.blend import check_kernel
+    from molgen.efficacy import assemble_efficacy_model, prepare_training_data
+    from molgen.efficacy.blend import check_kernel
     from molgen.train import TrainConfig
 
     kernel = check_kernel(kernel)

@@ -1,7 +1,7 @@
 """Hyperparameter search for the efficacy model with Ray Tune and ASHA early stopping.
 
 Each trial trains one model on the training split (the same preparation as
-:func:`molgen.predict.fit_efficacy_model`) and reports its validation loss every epoch;
+:func:`molgen.efficacy.fit_efficacy_model`) and reports its validation loss every epoch;
 ASHA stops the weak trials early. The best configuration is written as JSON and a
 model with it is fitted and saved.
 """
@@ -72,7 +72,7 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
     ----------
     out : path
         Folder to create: ``best_config.json`` and ``model/`` (a molgen model directory
-        fitted with the best configuration by :func:`molgen.predict.fit_efficacy_model`).
+        fitted with the best configuration by :func:`molgen.efficacy.fit_efficacy_model`).
     num_samples : int
         Trials.
     max_epochs, grace_period : int
@@ -95,7 +95,7 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
     from ray.tune.search import BasicVariantGenerator
 
     from molgen.distributed.runtime import ensure_ray
-    from molgen.predict import fit_efficacy_model, prepare_training_data
+    from molgen.efficacy import fit_efficacy_model, prepare_training_data
     from molgen.train import TrainConfig
 
     ensure_ray(address)

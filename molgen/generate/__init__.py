@@ -1,6 +1,6 @@
 """Generative design: a SMILES (or SELFIES) language-model prior (GRU/LSTM/transformer), its training and sampling.
 
-The metrics (:mod:`molgen.generate.metrics`) and goal-directed optimisation
+The metrics (:mod:`molgen.generate.moses`) and goal-directed optimisation
 (:mod:`molgen.generate.optimize`) are subpackages imported on their own.
 """
 

@@ -1,5 +1,5 @@
 """A random forest stored as plain arrays: the optional forest member of an efficacy model
-(on the domain fingerprints' Morgan bits; :mod:`molgen.predict.blend`).
+(on the domain fingerprints' Morgan bits; :mod:`molgen.efficacy.blend`).
 
 scikit-learn grows the trees; their nodes are then copied into flat arrays, so a checkpoint
 holds only tensors (no pickle) and prediction needs neither scikit-learn nor its version.

@@ -1,7 +1,7 @@
 """Tanimoto kernel ridge regression on fingerprint bits: the fingerprint member of an ensemble.
 
 On small congeneric series, kernel models on Morgan bits capture additive substituent
-effects that message passing learns slowly; :mod:`molgen.predict` blends one (Tanimoto on
+effects that message passing learns slowly; :mod:`molgen.efficacy` blends one (Tanimoto on
 Morgan and atom-pair bits, averaged) with the graph ensemble, weighted on the validation part.
 """
 

@@ -107,7 +107,7 @@ def _candidates_section(config: RunConfig, candidates: pd.DataFrame, target: str
 
 
 def _attribution_section(config: RunConfig, model_folder: Path, candidates: pd.DataFrame, target: str) -> str:
-    from molgen.predict import atom_attributions, draw_attributions, load_model
+    from molgen.efficacy import atom_attributions, draw_attributions, load_model
 
     n = config.report.attributions
     if n == 0 or candidates.empty:

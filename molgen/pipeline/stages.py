@@ -69,7 +69,7 @@ def read_data(folder: Path) -> tuple[pd.DataFrame, str]:
 
 def model_stage(config: RunConfig, data_dir: Path, out: Path) -> dict:
     """Train the ensemble; write ``model/``, ``test_predictions.parquet`` and ``metrics.json``."""
-    from molgen.predict import fit_efficacy_model
+    from molgen.efficacy import fit_efficacy_model
     from molgen.train import TrainConfig
 
     frame, target = read_data(data_dir)
@@ -92,7 +92,7 @@ def model_stage(config: RunConfig, data_dir: Path, out: Path) -> dict:
 
 def build_scorer(config: RunConfig, model_dir: Path):
     """The run's Scorer, with ``@efficacy`` bound to the trained model."""
-    from molgen.predict import load_model
+    from molgen.efficacy import load_model
     from molgen.scoring import Scorer
 
     model = load_model(model_dir)
@@ -180,7 +180,7 @@ def generate_stage(config: RunConfig, data_dir: Path, model_dir: Path, out: Path
 
 def generation_metrics(generated: list[str], reference: list[str]) -> dict:
     """Validity, uniqueness, novelty vs the efficacy data and IntDiv of everything generated."""
-    from molgen.generate.metrics import (
+    from molgen.generate.moses import (
         canonical_smiles,
         fraction_unique,
         fraction_valid,

@@ -1,20 +1,17 @@
-"""Candidate scoring API: fit, save, load and predict efficacy models."""
+"""Deprecated name of :mod:`molgen.efficacy` (renamed in 0.1.1: the package fits as well as predicts)."""
 
-from molgen.predict.attribution import Attribution, atom_attributions, draw_attributions
-from molgen.predict.checkpoint import CheckpointError
-from molgen.predict.efficacy import EfficacyModel, load_model
-from molgen.predict.fit import assemble_efficacy_model, fit_efficacy_model
-from molgen.predict.prepare import TrainingData, prepare_training_data
+from molgen.utils.renamed import alias_package
 
-__all__ = [
-    "Attribution",
-    "CheckpointError",
-    "EfficacyModel",
-    "TrainingData",
-    "assemble_efficacy_model",
-    "atom_attributions",
-    "draw_attributions",
-    "fit_efficacy_model",
-    "load_model",
-    "prepare_training_data",
-]
+alias_package(
+    "molgen.predict",
+    "molgen.efficacy",
+    {
+        "attribution": "attribution",
+        "blend": "blend",
+        "checkpoint": "checkpoint",
+        "domain": "domain",
+        "efficacy": "model",
+        "fit": "fit",
+        "prepare": "prepare",
+    },
+)

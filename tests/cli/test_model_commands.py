@@ -13,7 +13,7 @@ import pytest
 
 from molgen.cli import main
 from molgen.data import load_dataset
-from molgen.predict import load_model
+from molgen.efficacy import load_model
 
 TINY = ["--epochs", "2", "--hidden", "32", "--quiet"]
 #: 80 rows give too few calibration molecules for 90 % intervals with the default sizes.

@@ -32,7 +32,7 @@ def ray_session():
 
 def _fit(tmp_path_factory, name: str, seed: int):
     from molgen.data import load_dataset
-    from molgen.predict import fit_efficacy_model
+    from molgen.efficacy import fit_efficacy_model
     from molgen.train import TrainConfig
 
     data = load_dataset("chembl2321810").frame.iloc[:150]

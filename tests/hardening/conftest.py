@@ -3,7 +3,7 @@
 import pytest
 
 from molgen.data import load_dataset
-from molgen.predict import fit_efficacy_model
+from molgen.efficacy import fit_efficacy_model
 from molgen.train import TrainConfig
 
 

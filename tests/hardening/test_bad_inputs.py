@@ -436,7 +436,7 @@ def test_disk_full_leaves_nothing(kind, name, files, out_dir, tiny_model_dir, mo
 def test_model_save_disk_full_leaves_nothing(tiny_model_dir, tmp_path, monkeypatch):
     import numpy as np
 
-    from molgen.predict import CheckpointError, load_model
+    from molgen.efficacy import CheckpointError, load_model
 
     model = load_model(tiny_model_dir)
 

@@ -22,8 +22,8 @@ import pytest
 import torch
 
 import molgen
-from molgen.predict import CheckpointError, load_model
-from molgen.predict.checkpoint import MANIFEST, load_checkpoint
+from molgen.efficacy import CheckpointError, load_model
+from molgen.efficacy.checkpoint import MANIFEST, load_checkpoint
 
 _OPENED: list | None = None
 

@@ -15,10 +15,10 @@ from molgen.metrics import (
     uncertainty_spearman,
 )
 from molgen.models import MoleculeModel
-from molgen.predict.blend import check_kernel, fit_fingerprint_members
-from molgen.predict.domain import domain_fingerprints
-from molgen.predict.efficacy import EfficacyModel
-from molgen.predict.prepare import DEFAULT_SIZES, TrainingData, prepare_training_data
+from molgen.efficacy.blend import check_kernel, fit_fingerprint_members
+from molgen.efficacy.domain import domain_fingerprints
+from molgen.efficacy.model import EfficacyModel
+from molgen.efficacy.prepare import DEFAULT_SIZES, TrainingData, prepare_training_data
 from molgen.train import TrainConfig, train_ensemble
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from molgen.generate.metrics.molecule import PROPERTY_NAMES
+from molgen.generate.moses.molecule import PROPERTY_NAMES
 
 _LABELS = {"logP": "logP (Crippen)", "SA": "SA score", "QED": "QED", "weight": "Molecular weight (Da)"}
 
@@ -17,7 +17,7 @@ def plot_property_distributions(gen_properties, ref_properties, path, *, labels=
     Parameters
     ----------
     gen_properties : array-like of shape (n_gen, 4)
-        Columns in :data:`~molgen.generate.metrics.molecule.PROPERTY_NAMES` order.
+        Columns in :data:`~molgen.generate.moses.molecule.PROPERTY_NAMES` order.
     ref_properties : array-like of shape (n_ref, 4) or None
         Reference values (e.g. the MOSES test set); ``None`` plots the generated set alone.
     path : path

@@ -9,8 +9,8 @@ import pytest
 import molgen
 from molgen.data import load_dataset
 from molgen.featurize.descriptors import CLIP, DescriptorFeaturizer
-from molgen.predict import CheckpointError, fit_efficacy_model, load_model
-from molgen.predict.attribution import atom_attributions
+from molgen.efficacy import CheckpointError, fit_efficacy_model, load_model
+from molgen.efficacy.attribution import atom_attributions
 from molgen.train import TrainConfig
 
 QUICK = TrainConfig(epochs=3, warmup_epochs=1)
@@ -127,7 +127,7 @@ def test_each_graph_owns_its_descriptor_row():
     """A row view would drag the whole n x 2048 matrix into every pickled graph (Ray, DataLoader workers)."""
     import pickle
 
-    from molgen.predict import prepare_training_data
+    from molgen.efficacy import prepare_training_data
 
     data = load_dataset("chembl2321810").frame.head(60)
     prepared = prepare_training_data(data["smiles"], data["pIC50"], descriptors="morgan_counts", split_method="random")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from molgen.generate.metrics.molecule import PROPERTY_NAMES, MoleculeRecord, describe_reference
+from molgen.generate.moses.molecule import PROPERTY_NAMES, MoleculeRecord, describe_reference
 
 #: Bump when the way statistics are computed changes; old cache files are then ignored.
 STATS_VERSION = 1
@@ -165,7 +165,7 @@ def stats_from_records(
     ValueError
         Fewer than two valid molecules.
     """
-    from molgen.generate.metrics.chemnet import chemnet_activations, fcd_statistics
+    from molgen.generate.moses.chemnet import chemnet_activations, fcd_statistics
 
     records = list(records)
     valid = [r for r in records if r is not None]

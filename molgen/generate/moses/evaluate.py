@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from molgen.generate.metrics.molecule import PROPERTY_NAMES, MoleculeRecord, canonical_smiles, describe
-from molgen.generate.metrics.reference import ReferenceStats, parallel_map, reference_stats
-from molgen.generate.metrics.similarity import internal_diversities, snn, unpack_fingerprints
+from molgen.generate.moses.molecule import PROPERTY_NAMES, MoleculeRecord, canonical_smiles, describe
+from molgen.generate.moses.reference import ReferenceStats, parallel_map, reference_stats
+from molgen.generate.moses.similarity import internal_diversities, snn, unpack_fingerprints
 
 #: Default ``k`` values of unique@k.
 UNIQUE_K = (1000, 10000)
@@ -82,7 +82,7 @@ class _Generated:
 
 
 def _versus(prefix: str, ref: ReferenceStats, gen: _Generated, gen_fcd, *, batch_size: int, device: str, progress: bool) -> dict:
-    from molgen.generate.metrics.chemnet import frechet_distance
+    from molgen.generate.moses.chemnet import frechet_distance
 
     out = {f"FCD/{prefix}": float("nan"), f"SNN/{prefix}": float("nan")}
     if gen_fcd is not None:
@@ -101,7 +101,7 @@ def _reference(value, name: str, moses_defaults: bool, kwargs: dict):
     if value is None:
         if not moses_defaults:
             return None
-        from molgen.generate.metrics.moses_stats import moses_reference_stats
+        from molgen.generate.moses.moses_stats import moses_reference_stats
 
         return moses_reference_stats(name)
     if isinstance(value, str):
@@ -175,7 +175,7 @@ def evaluate_samples(
     >>> m["valid"]  # doctest: +SKIP
     0.6666666666666666
     """
-    from molgen.generate.metrics.chemnet import chemnet_activations, fcd_statistics
+    from molgen.generate.moses.chemnet import chemnet_activations, fcd_statistics
 
     if isinstance(gen_smiles, str):
         raise ValueError("gen_smiles must be a sequence of SMILES, not a single string")
@@ -184,7 +184,7 @@ def evaluate_samples(
     test_stats = _reference(test, "test", moses_defaults, ref_kwargs)
     sf_stats = _reference(test_scaffolds, "test_scaffolds", moses_defaults, ref_kwargs)
     if train is None and moses_defaults:
-        from molgen.generate.metrics.moses_stats import moses_smiles
+        from molgen.generate.moses.moses_stats import moses_smiles
 
         train = moses_smiles("train")
 
@@ -214,7 +214,7 @@ def evaluate_samples(
     if train is not None:
         metrics["Novelty"] = novelty(gen.smiles, train)
     if plot_path is not None:
-        from molgen.generate.metrics.plots import plot_property_distributions
+        from molgen.generate.moses.plots import plot_property_distributions
 
         plot_property_distributions(gen.properties, None if test_stats is None else test_stats.properties, plot_path)
     return {key: float(v) if isinstance(v, np.floating) else v for key, v in metrics.items()}

@@ -1,6 +1,6 @@
 """Prepare measured data for training: clean, deduplicate, split, scale and featurize.
 
-:func:`prepare_training_data` is the first half of :func:`molgen.predict.fit_efficacy_model`;
+:func:`prepare_training_data` is the first half of :func:`molgen.efficacy.fit_efficacy_model`;
 Ray Train and Ray Tune jobs (:mod:`molgen.distributed`) call it too, so every trainer sees
 the same molecules, split and scaled targets.
 """
@@ -17,7 +17,7 @@ from molgen.data import MoleculeTable, split
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, GraphBatch, graphs_from_smiles
 from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.models import ModelConfig
-from molgen.predict.efficacy import TASKS
+from molgen.efficacy.model import TASKS
 from molgen.train import IdentityScaler, TargetScaler, TrainConfig
 
 DEFAULT_SIZES = (0.7, 0.1, 0.1, 0.1)
@@ -103,7 +103,7 @@ def prepare_training_data(
     Parameters
     ----------
     smiles, targets, target_names, task, n_classes, split_method, sizes, valid_split, model_options
-        As for :func:`molgen.predict.fit_efficacy_model`.
+        As for :func:`molgen.efficacy.fit_efficacy_model`.
     train_config : molgen.train.TrainConfig, optional
         Its ``seed`` drives the split.
     standardizer : Standardizer or None

@@ -14,7 +14,7 @@ import numpy as np
 
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
-from molgen.predict.domain import atom_pair_fingerprints
+from molgen.efficacy.domain import atom_pair_fingerprints
 
 #: ``tanimoto``: mean Tanimoto similarity on Morgan and atom-pair bits (the default);
 #: ``tanimoto_morgan``: Morgan bits alone (the default until 2026-11-30).

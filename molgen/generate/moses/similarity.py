@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from molgen.generate.metrics.molecule import FP_BITS
+from molgen.generate.moses.molecule import FP_BITS
 
 
 def unpack_fingerprints(packed) -> np.ndarray:

@@ -15,8 +15,8 @@ from collections import Counter
 
 import numpy as np
 
-from molgen.generate.metrics.molecule import PROPERTY_NAMES, moses_data_path
-from molgen.generate.metrics.reference import ReferenceStats
+from molgen.generate.moses.molecule import PROPERTY_NAMES, moses_data_path
+from molgen.generate.moses.reference import ReferenceStats
 
 #: Reference set name -> (molgen data set, statistics file in the molsets package).
 MOSES_REFERENCES = {

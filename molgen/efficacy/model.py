@@ -15,9 +15,9 @@ from molgen.metrics import ConformalCalibrator, max_tanimoto
 from molgen.models import ModelConfig, MoleculeModel, build_model
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
-from molgen.predict.blend import kernel_similarity
-from molgen.predict.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from molgen.predict.domain import atom_pair_fingerprints, domain_fingerprints
+from molgen.efficacy.blend import kernel_similarity
+from molgen.efficacy.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
 from molgen.train import IdentityScaler, TargetScaler, ensemble_predict
 
 TASKS = ("regression", "binary", "multiclass")
@@ -27,7 +27,7 @@ TASKS = ("regression", "binary", "multiclass")
 class EfficacyModel:
     """A trained ensemble that predicts efficacy with uncertainty, intervals and domain.
 
-    Build one with :func:`molgen.predict.fit_efficacy_model`, or load one with
+    Build one with :func:`molgen.efficacy.fit_efficacy_model`, or load one with
     :func:`load_model`. ``predict`` accepts a list of SMILES or a DataFrame.
     """
 
@@ -178,7 +178,7 @@ class EfficacyModel:
             One graph per molecule to predict (from :func:`molgen.featurize.graphs_from_smiles`).
         fingerprints : ndarray, ``len(graphs) x 256`` uint8
             Packed domain fingerprints of the same molecules
-            (:func:`molgen.predict.domain.domain_fingerprints`).
+            (:func:`molgen.efficacy.domain.domain_fingerprints`).
         rows : array of int, optional
             Output row of each graph (default ``0 .. len(graphs) - 1``).
         n_rows : int, optional
@@ -255,7 +255,7 @@ class EfficacyModel:
 
     # ---------------------------------------------------------------- persistence
     def save(self, path) -> Path:
-        """Write the model directory (see :mod:`molgen.predict.checkpoint`)."""
+        """Write the model directory (see :mod:`molgen.efficacy.checkpoint`)."""
         metadata = {
             "model_config": self.model_config.to_dict(),
             "target_names": list(self.target_names),

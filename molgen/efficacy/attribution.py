@@ -83,7 +83,7 @@ def atom_attributions(model, smiles: str, *, method: str = "gradient", target: i
 
     Parameters
     ----------
-    model : molgen.predict.EfficacyModel
+    model : molgen.efficacy.EfficacyModel
         A fitted or loaded model; every ensemble member is attributed and the values
         averaged.
     smiles : str

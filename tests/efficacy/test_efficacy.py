@@ -7,7 +7,7 @@ import torch
 
 import molgen
 from molgen.data import load_dataset
-from molgen.predict import CheckpointError, fit_efficacy_model, load_model
+from molgen.efficacy import CheckpointError, fit_efficacy_model, load_model
 from molgen.train import TrainConfig
 
 QUICK = TrainConfig(epochs=3, warmup_epochs=1)
@@ -150,7 +150,7 @@ def test_save_refuses_foreign_folder(regression_model, tmp_path):
 
 def test_valid_split_keeps_test_and_calibration_parts_and_changes_the_rest():
     from molgen.data.splits import scaffold_groups
-    from molgen.predict.prepare import four_way_split
+    from molgen.efficacy.prepare import four_way_split
 
     smiles = load_dataset("chembl2321810").frame["smiles"].tolist()
     groups = scaffold_groups(smiles)
@@ -169,7 +169,7 @@ def test_valid_split_keeps_test_and_calibration_parts_and_changes_the_rest():
 
 
 def test_four_way_split_without_valid_or_calibration_part():
-    from molgen.predict.prepare import four_way_split
+    from molgen.efficacy.prepare import four_way_split
 
     smiles = load_dataset("chembl2321810").frame["smiles"].tolist()[:200]
     train, valid, calib, test = four_way_split(smiles, "random", (0.8, 0.0, 0.0, 0.2), 0)
@@ -188,7 +188,7 @@ def _kernel_similarity(model, std: list) -> np.ndarray:
     """The kernel member's similarity, computed here from its definition: the mean of the Tanimoto
     matrices on Morgan (domain) bits and on atom-pair bits."""
     from molgen.models.kernel import tanimoto_matrix
-    from molgen.predict.domain import atom_pair_fingerprints, domain_fingerprints
+    from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
 
     morgan = tanimoto_matrix(domain_fingerprints(std), model.fingerprints)
     if model.kernel_fingerprints is None:
@@ -197,7 +197,7 @@ def _kernel_similarity(model, std: list) -> np.ndarray:
 
 
 def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_model, chembl):
-    from molgen.predict.domain import domain_fingerprints
+    from molgen.efficacy.domain import domain_fingerprints
 
 
     model, _ = regression_model
@@ -223,7 +223,7 @@ def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_mod
 
 
 def test_forest_member_is_blended_with_weights_on_the_simplex():
-    from molgen.predict.domain import domain_fingerprints
+    from molgen.efficacy.domain import domain_fingerprints
 
     data = load_dataset("chembl2321810").frame.head(300)
     model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
@@ -345,7 +345,7 @@ def test_morgan_only_kernel_round_trips_and_reads_as_format_3(chembl, tmp_path):
     smiles = chembl["smiles"].tolist()[:20]
     pd.testing.assert_frame_equal(model.predict(smiles), loaded.predict(smiles))
     graphs = molgen.featurize.graphs_from_smiles(smiles).graphs  # no smiles needed without atom pairs
-    from molgen.predict.domain import domain_fingerprints
+    from molgen.efficacy.domain import domain_fingerprints
 
     assert np.isfinite(loaded.predict_molecules(graphs, domain_fingerprints(smiles))[0]).all()
 

@@ -7,7 +7,7 @@ import pytest
 from rdkit import Chem, DataStructs
 from rdkit.Chem import AllChem
 
-from molgen.generate.metrics import (
+from molgen.generate.moses import (
     ReferenceStats,
     StaleCacheError,
     cos_similarity,
@@ -27,7 +27,7 @@ from molgen.generate.metrics import (
     unpack_fingerprints,
     wasserstein,
 )
-from molgen.generate.metrics.molecule import filter_patterns
+from molgen.generate.moses.molecule import filter_patterns
 from molgen.utils.quiet import rdkit_quiet
 
 DRUGS = [
@@ -142,7 +142,7 @@ def test_frechet_distance_of_identical_statistics_is_zero():
 def test_chemnet_activations_match_fcd_package():
     from fcd import get_predictions, load_ref_model
 
-    from molgen.generate.metrics import chemnet_activations
+    from molgen.generate.moses import chemnet_activations
 
     canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in DRUGS[:4]]
     ours = chemnet_activations(canonical, batch_size=3)
@@ -204,8 +204,8 @@ def test_reference_stats_count_invalid(tmp_path):
 def test_per_molecule_values_equal_moses_stored_statistics():
     """Our fingerprints, properties, fragments and scaffolds of MOSES test molecules are the
     ones MOSES stored for them (test_stats.npz rows are in test-set order)."""
-    from molgen.generate.metrics import moses_reference_stats, moses_smiles
-    from molgen.generate.metrics.molecule import describe_reference
+    from molgen.generate.moses import moses_reference_stats, moses_smiles
+    from molgen.generate.moses.molecule import describe_reference
 
     ref = moses_reference_stats("test")
     smiles = moses_smiles("test", nrows=60)

@@ -1,0 +1,20 @@
+"""Candidate scoring API: fit, save, load and predict efficacy models."""
+
+from molgen.efficacy.attribution import Attribution, atom_attributions, draw_attributions
+from molgen.efficacy.checkpoint import CheckpointError
+from molgen.efficacy.model import EfficacyModel, load_model
+from molgen.efficacy.fit import assemble_efficacy_model, fit_efficacy_model
+from molgen.efficacy.prepare import TrainingData, prepare_training_data
+
+__all__ = [
+    "Attribution",
+    "CheckpointError",
+    "EfficacyModel",
+    "TrainingData",
+    "assemble_efficacy_model",
+    "atom_attributions",
+    "draw_attributions",
+    "fit_efficacy_model",
+    "load_model",
+    "prepare_training_data",
+]
