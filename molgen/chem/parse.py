@@ -1,14 +1,15 @@
 """Parse SMILES and SDF records with RDKit, recording why a molecule failed."""
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-import math
 
 from rdkit import Chem
 
 from molgen.chem.states import InvalidMoleculeError, MolState
 from molgen.utils.quiet import rdkit_quiet
+from molgen.utils.text_files import open_text
 
 #: Default limit on heavy atoms; larger inputs get state ``too_many_atoms``.
 DEFAULT_MAX_HEAVY_ATOMS = 200
@@ -243,11 +244,9 @@ def iter_sdf(
         One per record, in file order. Broken records come back with state
         ``invalid_record`` (molblock unreadable or too long) or a parse state, and their
         data items, instead of being skipped. A file that cannot be read raises
-        :class:`molgen.data.DataFileError`.
+        :class:`molgen.data.DataFileError` (defined in :mod:`molgen.utils.text_files`).
     """
     if isinstance(source, (str, Path)):
-        from molgen.data.readers import open_text
-
         with open_text(source) as handle:
             yield from iter_sdf(
                 handle, max_heavy_atoms=max_heavy_atoms, max_record_atoms=max_record_atoms, max_record_chars=max_record_chars

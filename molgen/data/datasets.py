@@ -125,9 +125,7 @@ def data_dir() -> Path:
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override).expanduser()
-    import molgen
-
-    return Path(molgen.__file__).resolve().parents[1] / "data"
+    return Path(__file__).resolve().parents[2] / "data"
 
 
 def _bundled(filename: str) -> Callable[[], Path]:

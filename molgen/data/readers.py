@@ -6,17 +6,15 @@ identifiers such as ``"00123"`` keep their leading zeros. Problems with the file
 message names the file.
 """
 
-import contextlib
-import gzip
-import io
 import warnings
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-GZIP_MAGIC = b"\x1f\x8b"
+from molgen.utils.text_files import DataFileError, open_text  # noqa: F401  (DataFileError is re-exported by molgen.data)
+from molgen.utils.text_files import file_error as _file_error
+from molgen.utils.text_files import magic_bytes as _magic
+
 PARQUET_MAGIC = b"PAR1"
 
 #: file extension (after stripping ``.gz``) -> format name
@@ -41,19 +39,6 @@ SDF_ERROR_COL = "_sdf_error"
 _NA_VALUES = [""]
 
 
-class DataFileError(ValueError):
-    """A data file that cannot be read: missing, empty, truncated, corrupt or not UTF-8."""
-
-
-def _file_error(path, problem: str) -> DataFileError:
-    return DataFileError(f"{path}: {problem}")
-
-
-def _magic(path: Path, n: int = 4) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read(n)
-
-
 def _check_file(path) -> Path:
     path = Path(path)
     if not path.exists():
@@ -63,49 +48,6 @@ def _check_file(path) -> Path:
     if path.stat().st_size == 0:
         raise _file_error(path, "file is empty (0 bytes)")
     return path
-
-
-@contextlib.contextmanager
-def open_text(path, *, newline: str | None = None) -> Iterator[io.TextIOBase]:
-    """Open a plain or gzipped text file as UTF-8.
-
-    Gzip is recognized by its magic bytes, whatever the extension. A UTF-8 byte-order
-    mark is skipped.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The file to open.
-    newline : str or None
-        As for :func:`open`: ``None`` (default) gives universal newlines; the CSV reader
-        passes ``""`` so that line breaks inside quoted cells are kept as written.
-
-    Yields
-    ------
-    io.TextIOBase
-        A text stream with universal newlines.
-
-    Raises
-    ------
-    DataFileError
-        If the file is missing or is a directory, or, while the stream is read inside the
-        ``with`` block, if the text is not valid UTF-8 or the gzip stream is truncated or
-        corrupt. The message names the file.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise _file_error(path, "no such file")
-    if path.is_dir():
-        raise _file_error(path, "is a directory, not a file")
-    gzipped = _magic(path, 2) == GZIP_MAGIC
-    opener = gzip.open if gzipped else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig", newline=newline) as handle:
-            yield handle
-    except UnicodeDecodeError as err:
-        raise _file_error(path, f"not valid UTF-8 text ({err.reason}); re-save it as UTF-8") from None
-    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
-        raise _file_error(path, f"truncated or corrupt gzip data ({err})") from None
 
 
 def detect_format(path) -> str:
