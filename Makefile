@@ -1,10 +1,12 @@
-# Two entry points: `make demo` (set up, run the main job) and `make test` (set up, run all tests).
+# Entry points: `make demo` (set up, run the main job), `make test` (set up, run all tests; what CI
+# runs) and `make test-fast` (the edit-test loop: every test not marked `slow` or `ray`, so no Ray
+# instance and no training beyond tiny overfit tests; under 2 minutes on 2 cores).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.molgen-installed
 
-.PHONY: setup browser demo test bench clean
+.PHONY: setup browser demo test test-fast lint bench clean
 
 setup: $(STAMP)
 
@@ -30,7 +32,18 @@ browser:
 	echo "note: could not install chromium; the browser test will be skipped"
 
 test: setup browser
-	$(PY) -m pytest
+	OMP_NUM_THREADS=1 $(PY) -m pytest
+
+# One OpenMP (torch) thread in both lanes: the tests train tiny models, where a second thread gains nothing, and on
+# a busy machine OpenMP threads spinning against other processes made the training tests 5-10x slower.
+test-fast: setup
+	OMP_NUM_THREADS=1 $(PY) -m pytest -m "not slow and not ray"
+
+# What CI checks besides the tests: ruff's lint and format, and the import layering (pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check molgen tests benchmarks ray_jobs
+	$(VENV)/bin/ruff format --check molgen tests benchmarks ray_jobs
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) benchmarks/featurize.py

@@ -91,7 +91,7 @@ def methods(deepchem_featurizer):
 def time_methods(smiles, subset, table, *, chunk: int, repeats: int) -> dict[str, tuple[int, float]]:
     """name -> (molecules, CPU seconds): per chunk the fastest of ``repeats`` runs, summed."""
     totals = {name: [0, 0.0] for name in table}
-    for name, (fn, small) in table.items():  # warm up imports and caches
+    for fn, small in table.values():  # warm up imports and caches
         fn((subset if small else smiles)[:50])
     names = list(table)
     for start in range(0, len(smiles), chunk):

@@ -1,6 +1,7 @@
 """Coverage-guided fuzzing of molgen's input readers with atheris (libFuzzer for Python).
 
-Targets (each one fuzz-runs in its own process):
+Targets (each one fuzz-runs in its own process; the functions live in
+``tests/hardening/fuzz_targets.py``, shared with the test suite):
 
 ``smiles``       ``parse_smiles`` and ``parse_smiles_batch`` (alignment, states)
 ``sdf``          ``iter_sdf`` on the fuzzed text of an SDF file
@@ -23,14 +24,15 @@ Usage::
     python benchmarks/fuzz.py --worker smiles -- -runs=1000 CORPUS_DIR   # one libFuzzer run
 
 The seed corpus is ``tests/fuzz_corpus/<target>/``; ``tests/hardening/test_fuzz_corpus.py``
-replays it (and a short random pass) through the same target functions in the test suite.
+replays it (and a short random pass) through the same target functions in the test suite and
+checks each file's expected states and errors. A crash input worth keeping goes into the corpus
+as ``fuzz_<outcome>_<hash>`` once fixed (the outcome a target returns as its ``label``).
 Results go to ``BENCHMARKS.md`` (section "Fuzzing") unless ``--no-write``.
 """
 
 import argparse
 import collections
 import datetime
-import gzip
 import io
 import json
 import math
@@ -48,183 +50,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fuzz_corpus"
 SECTION = "Fuzzing"
-TARGETS = ("smiles", "sdf", "standardize", "featurize", "table", "config")
 #: Longest input per target (bytes); standardization (with InChI) is the slowest per
 #: molecule, so its inputs hold a few SMILES rather than a hundred.
 MAX_LEN = {"standardize": 512}
 DEFAULT_MAX_LEN = 4096
 
-#: Formats of the ``table`` target, picked by the first input byte.
-TABLE_SUFFIXES = (".csv", ".tsv", ".smi", ".sdf", ".parquet", ".csv.gz", ".tsv.gz", ".smi.gz", ".sdf.gz")
-#: One valid input in this many (by checksum) also gets the canonical-tautomer search.
-TAUTOMER_SHARE = 8
-#: Formats of the ``config`` target, picked by the first input byte.
-CONFIG_SUFFIXES = (".toml", ".yaml", ".json")
-
-
-class FuzzFailure(AssertionError):
-    """An input broke a contract (misaligned output, unknown state, wrong shape)."""
-
-
-def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace")
-
-
-def _check_states(states, errors, n: int, what: str) -> None:
-    from molgen.chem import MolState
-
-    known = {s.value for s in MolState}
-    if len(states) != n or len(errors) != n:
-        raise FuzzFailure(f"{what}: {len(states)} states / {len(errors)} errors for {n} inputs")
-    for state, error in zip(states, errors):
-        if state not in known:
-            raise FuzzFailure(f"{what}: unknown state {state!r}")
-        if (state == "valid") != (error == ""):
-            raise FuzzFailure(f"{what}: state {state!r} with error {error!r}")
-
-
-# --------------------------------------------------------------------------- targets
-# Each target takes the raw input bytes and returns a short outcome label (a state or an
-# error type), raising only on a contract violation.
-
-
-def target_smiles(data: bytes) -> str:
-    from molgen.chem import InvalidMoleculeError, parse_smiles, parse_smiles_batch
-
-    text = _text(data)
-    parts = text.split("\n")
-    batch = parse_smiles_batch(parts)
-    _check_states(batch.states, batch.errors, len(parts), "parse_smiles_batch")
-    if any((m is None) != (s != "valid") for m, s in zip(batch.mols, batch.states)):
-        raise FuzzFailure("parse_smiles_batch: molecule present on a failed row or missing on a valid one")
-    try:
-        parse_smiles(parts[0])
-    except InvalidMoleculeError as err:
-        if err.state.value != batch.states[0]:
-            raise FuzzFailure(f"parse_smiles says {err.state.value}, the batch says {batch.states[0]}") from None
-        return err.state.value
-    if batch.states[0] != "valid":
-        raise FuzzFailure("parse_smiles accepted what the batch refused")
-    return "valid"
-
-
-def target_sdf(data: bytes) -> str:
-    from molgen.chem import MolState, iter_sdf
-
-    records = list(iter_sdf(io.StringIO(_text(data))))
-    known = {s.value for s in MolState}
-    for i, record in enumerate(records):
-        if record.index != i or record.state not in known or (record.mol is None) != (record.state != "valid"):
-            raise FuzzFailure(f"iter_sdf: record {i} inconsistent ({record.state!r})")
-        if not isinstance(record.props, dict):
-            raise FuzzFailure("iter_sdf: props is not a dict")
-    return f"{len(records)} records" if len(records) < 3 else "3+ records"
-
-
-def target_standardize(data: bytes) -> str:
-    from molgen.chem import Standardizer, clean_smiles
-
-    parts = _text(data).split("\n")
-    table = clean_smiles(parts)
-    _check_states(table["state"].tolist(), table["error"].tolist(), len(parts), "clean_smiles")
-    valid = table["state"] == "valid"
-    if (table["smiles"][valid] == "").any() or (table["smiles"][~valid] != "").any():
-        raise FuzzFailure("clean_smiles: smiles column does not follow the state")
-    if valid.iloc[0] and zlib.crc32(data) % TAUTOMER_SHARE == 0:  # the tautomer search is slow: a fixed share
-        tautomer = clean_smiles(parts[:1], standardizer=Standardizer(canonical_tautomer=True), with_inchikey=False)
-        _check_states(tautomer["state"].tolist(), tautomer["error"].tolist(), 1, "canonical tautomer")
-    return table["state"].iloc[0]
-
-
-def target_featurize(data: bytes) -> str:
-    from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles, morgan_fingerprints
-
-    parts = _text(data).split("\n")
-    graphs = graphs_from_smiles(parts)
-    _check_states(graphs.states, graphs.errors, len(parts), "graphs_from_smiles")
-    for graph, state in zip(graphs.graphs, graphs.states):
-        if (graph is None) != (state != "valid"):
-            raise FuzzFailure("graphs_from_smiles: graph present on a failed row or missing on a valid one")
-        if graph is not None:
-            n_edges = graph.edge_index.shape[1]
-            if graph.x.shape[1] != ATOM_FDIM or graph.edge_attr.shape != (n_edges, BOND_FDIM) or n_edges % 2:
-                raise FuzzFailure("graphs_from_smiles: wrong feature shapes")
-            if n_edges and int(graph.edge_index.max()) >= graph.x.shape[0]:
-                raise FuzzFailure("graphs_from_smiles: edge to a missing atom")
-    fps = morgan_fingerprints(parts, n_bits=256)
-    _check_states(fps.states, fps.errors, len(parts), "morgan_fingerprints")
-    if fps.array.shape != (len(parts), 256) or fps.states != graphs.states:
-        raise FuzzFailure("morgan_fingerprints: shape or states differ from graphs_from_smiles")
-    return graphs.states[0]
-
-
-def _write_input(data: bytes, suffixes, folder: Path) -> Path:
-    suffix = suffixes[data[0] % len(suffixes)] if data else suffixes[0]
-    body = data[1:]
-    path = folder / f"input{suffix}"
-    if suffix.endswith(".gz") and body[:1] != b"!":  # '!' keeps raw bytes, to fuzz the gzip reader itself
-        body = gzip.compress(body, mtime=0)
-    path.write_bytes(body)
-    return path
-
-
-def target_table(data: bytes, folder: Path | None = None) -> str:
-    from molgen.data import ColumnError, DataFileError, MoleculeTable, read_table
-
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        path = _write_input(data, TABLE_SUFFIXES, Path(tmp))
-        try:
-            frame = read_table(path)
-        except DataFileError as err:
-            if str(path) not in str(err):
-                raise FuzzFailure(f"DataFileError does not name the file: {err}") from None
-            return "DataFileError"
-        if len(frame) == 0:
-            raise FuzzFailure("read_table returned no rows without an error")
-        columns = [str(c) for c in frame.columns]
-        smiles_col = "smiles" if "smiles" in columns else columns[0]
-        targets = [c for c in columns[1:2] if c != smiles_col and not c.startswith("_")]
-        try:
-            table = MoleculeTable.from_frame(frame.rename(columns=str), smiles_col, targets, standardizer=None)
-        except ColumnError:
-            return "ColumnError"
-        except ValueError as err:
-            message = str(err)
-            if not any(f"{c!r}" in message for c in columns):
-                raise FuzzFailure(f"ValueError does not name a column: {message}") from None
-            return "ValueError(column)"
-        if len(table.frame) != len(frame):
-            raise FuzzFailure("MoleculeTable changed the number of rows")
-        _check_states(table.frame["state"].tolist(), table.frame["error"].fillna("").tolist(), len(frame), "MoleculeTable")
-        return "rows"
-
-
-def target_config(data: bytes, folder: Path | None = None) -> str:
-    from molgen.scoring import load_config
-    from molgen.scoring.config import ConfigError
-
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        path = _write_input(data, CONFIG_SUFFIXES, Path(tmp))
-        try:
-            config = load_config(path)
-        except ConfigError as err:
-            if not str(err).startswith(str(path)):
-                raise FuzzFailure(f"ConfigError does not start with the file: {err}") from None
-            return "ConfigError"
-        if not config.objectives:
-            raise FuzzFailure("a config without objectives validated")
-        return "valid"
-
-
-TARGET_FUNCTIONS = {
-    "smiles": target_smiles,
-    "sdf": target_sdf,
-    "standardize": target_standardize,
-    "featurize": target_featurize,
-    "table": target_table,
-    "config": target_config,
-}
-
+# The targets are shared with the test suite, which replays the corpus through them.
+sys.path.insert(0, str(ROOT / "tests" / "hardening"))
+from fuzz_targets import TARGET_FUNCTIONS, TARGETS  # noqa: E402
 
 # --------------------------------------------------------------------------- pathological molecules
 
@@ -282,7 +115,12 @@ def pathological_timings() -> list[dict]:
     from molgen.scoring import Scorer
 
     scorer = Scorer.from_config(
-        {"objectives": [{"name": "qed", "kind": "qed"}, {"name": "sa", "kind": "sa", "transform": {"kind": "reverse_sigmoid", "low": 2, "high": 6}}]}
+        {
+            "objectives": [
+                {"name": "qed", "kind": "qed"},
+                {"name": "sa", "kind": "sa", "transform": {"kind": "reverse_sigmoid", "low": 2, "high": 6}},
+            ]
+        }
     )
     tautomers = Standardizer(canonical_tautomer=True)
     stages = {
@@ -308,7 +146,14 @@ def pathological_timings() -> list[dict]:
         text = _v3000_chain(n)
         t0 = time.perf_counter()
         record = next(iter_sdf(io.StringIO(text), max_heavy_atoms=None))
-        rows.append({"case": f"SDF V3000 record of {n:,} atoms (read_table's settings)", "chars": len(text), "state": record.state, "parse": round(time.perf_counter() - t0, 3)})
+        rows.append(
+            {
+                "case": f"SDF V3000 record of {n:,} atoms (read_table's settings)",
+                "chars": len(text),
+                "state": record.state,
+                "parse": round(time.perf_counter() - t0, 3),
+            }
+        )
     return rows
 
 
@@ -364,7 +209,7 @@ def run_worker(target: str, libfuzzer_args: list[str], stats_path: Path, runs: i
 
     def one_input(data: bytes) -> None:
         t0 = time.perf_counter()
-        outcomes[function(data, **kwargs)] += 1
+        outcomes[function(data, **kwargs).label] += 1
         state["slowest"] = max(state["slowest"], time.perf_counter() - t0)
         state["n"] += 1
         if state["n"] == 1000:
@@ -396,9 +241,22 @@ def fuzz_target(target: str, runs: int, timeout: int, rss_limit_mb: int, workdir
     for job, job_runs in enumerate(share):
         stats_path = workdir / target / f"stats_{job}.json"
         command = [
-            sys.executable, __file__, "--worker", target, "--runs", str(job_runs), "--stats", str(stats_path), "--",
-            f"-runs={job_runs}", f"-seed={job + 1}", f"-timeout={timeout}", f"-rss_limit_mb={rss_limit_mb}",
-            f"-max_len={MAX_LEN.get(target, DEFAULT_MAX_LEN)}", f"-artifact_prefix={artifacts}/", "-print_final_stats=1",
+            sys.executable,
+            __file__,
+            "--worker",
+            target,
+            "--runs",
+            str(job_runs),
+            "--stats",
+            str(stats_path),
+            "--",
+            f"-runs={job_runs}",
+            f"-seed={job + 1}",
+            f"-timeout={timeout}",
+            f"-rss_limit_mb={rss_limit_mb}",
+            f"-max_len={MAX_LEN.get(target, DEFAULT_MAX_LEN)}",
+            f"-artifact_prefix={artifacts}/",
+            "-print_final_stats=1",
             str(corpus),
         ] + ([str(seeds)] if seeds.is_dir() else [])
         log = open(workdir / target / f"libfuzzer_{job}.log", "w")
@@ -470,8 +328,9 @@ def main(argv=None) -> int:
 
 
 def write_section(results: list[dict], timings: list[dict], args) -> None:
-    import molgen
     import rdkit
+
+    import molgen
 
     lines = [
         f"## {SECTION}",
@@ -516,7 +375,8 @@ def write_section(results: list[dict], timings: list[dict], args) -> None:
         "Command:",
         "",
         "```",
-        f"python benchmarks/fuzz.py --runs {args.runs}" + (f" --targets {' '.join(args.targets)}" if list(args.targets) != list(TARGETS) else ""),
+        f"python benchmarks/fuzz.py --runs {args.runs}"
+        + (f" --targets {' '.join(args.targets)}" if list(args.targets) != list(TARGETS) else ""),
         "```",
         "",
     ]

@@ -37,7 +37,6 @@ import sys
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 METHODS = ("rl", "ga", "prior")
@@ -46,11 +45,13 @@ METHODS = ("rl", "ga", "prior")
 def build_scorer(model, low=5.0, high=8.0):
     from molgen.scoring import Objective, Scorer
 
-    return Scorer([
-        Objective("pIC50", "model", {"kind": "sigmoid", "low": low, "high": high}, 2.0, {"column": "prediction"}, model),
-        Objective("qed", "qed", weight=1.0),
-        Objective("sa", "sa", {"kind": "reverse_sigmoid", "low": 2.5, "high": 5.5}, 1.0),
-    ])
+    return Scorer(
+        [
+            Objective("pIC50", "model", {"kind": "sigmoid", "low": low, "high": high}, 2.0, {"column": "prediction"}, model),
+            Objective("qed", "qed", weight=1.0),
+            Objective("sa", "sa", {"kind": "reverse_sigmoid", "low": 2.5, "high": 5.5}, 1.0),
+        ]
+    )
 
 
 def get_model(args):
@@ -62,8 +63,14 @@ def get_model(args):
     if (path / "molgen_model.json").exists():
         return load_model(path), "loaded"
     data = load_dataset("chembl2321810").frame
-    model = fit_efficacy_model(data.smiles, data.pIC50, target_names=["pIC50"], ensemble_size=3,
-                               train_config=TrainConfig(epochs=args.epochs, seed=0), progress=True)
+    model = fit_efficacy_model(
+        data.smiles,
+        data.pIC50,
+        target_names=["pIC50"],
+        ensemble_size=3,
+        train_config=TrainConfig(epochs=args.epochs, seed=0),
+        progress=True,
+    )
     model.save(path)
     return model, "trained"
 
@@ -115,9 +122,11 @@ def write_json(data, path: Path):
 
 
 def markdown(records):
-    lines = ["| method | calls | top-10 @1k | top-100 @1k | AUC top-10 @1k | top-10 @5k | top-100 @5k | AUC top-10 @5k "
-             "| top-10 @10k | top-100 @10k | AUC top-10 @10k | scaffolds in top-100 | wall s |",
-             "|---|---:|" + "---:|" * 11]
+    lines = [
+        "| method | calls | top-10 @1k | top-100 @1k | AUC top-10 @1k | top-10 @5k | top-100 @5k | AUC top-10 @5k "
+        "| top-10 @10k | top-100 @10k | AUC top-10 @10k | scaffolds in top-100 | wall s |",
+        "|---|---:|" + "---:|" * 11,
+    ]
     for r in records:
         cells = [r["method"], f"{r['calls']:,}"]
         for n in ("1000", "5000", "10000"):
@@ -133,16 +142,30 @@ def main(argv=None):
     parser.add_argument("--budget", type=int, default=10_000)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=100, help="efficacy model training epochs (100, TrainConfig's default; the figures in BENCHMARKS.md were measured with 60 and batch norm)")
-    parser.add_argument("--work", default="/tmp/molgen_goal_directed",
-                        help="scratch folder for the trained model and the runs' checkpoints (outside the repo)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=100,
+        help="efficacy model training epochs (100, TrainConfig's default; the figures in BENCHMARKS.md were measured with 60 and batch norm)",
+    )
+    parser.add_argument(
+        "--work",
+        default="/tmp/molgen_goal_directed",
+        help="scratch folder for the trained model and the runs' checkpoints (outside the repo)",
+    )
     parser.add_argument("--model-dir", default=None, help="efficacy model folder (default: WORK/model, trained once)")
     parser.add_argument("--prior", default=None, help="prior folder (default: the shipped prior)")
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy machine)")
     parser.add_argument("--out", default=str(RESULTS / "goal_directed.json"))
-    parser.add_argument("--pic50-window", nargs=2, type=float, default=(5.0, 8.0), metavar=("LOW", "HIGH"),
-                        help="sigmoid window of predicted pIC50 (default 5 8; 6.5 8.5 is harder)")
+    parser.add_argument(
+        "--pic50-window",
+        nargs=2,
+        type=float,
+        default=(5.0, 8.0),
+        metavar=("LOW", "HIGH"),
+        help="sigmoid window of predicted pIC50 (default 5 8; 6.5 8.5 is harder)",
+    )
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--quick", action="store_true", help="5-epoch model (smoke run)")
     args = parser.parse_args(argv)
@@ -158,20 +181,26 @@ def main(argv=None):
     args.model_dir = args.model_dir or str(work / "model")
     model, how = get_model(args)
     scorer = build_scorer(model, *args.pic50_window)
-    import molgen
     import rdkit
+
+    import molgen
 
     meta = {
         "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
         "date": datetime.date.today().isoformat(),
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                    "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
-                    "torch": torch.__version__, "rdkit": rdkit.__version__, "molgen": molgen.__version__,
-                    "device": str(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))},
-        "model": {"source": how, "epochs": model.info.get("train_config", {}).get("epochs"),
-                  "test_metrics": model.metrics.get("test")},
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "rdkit": rdkit.__version__,
+            "molgen": molgen.__version__,
+            "device": str(args.device or ("cuda" if torch.cuda.is_available() else "cpu")),
+        },
+        "model": {"source": how, "epochs": model.info.get("train_config", {}).get("epochs"), "test_metrics": model.metrics.get("test")},
         "scorer": f"weighted geometric mean of sigmoid{tuple(args.pic50_window)} of predicted pIC50 (w 2), QED (w 1), "
-                  "reverse_sigmoid(2.5, 5.5) of SA score (w 1)",
+        "reverse_sigmoid(2.5, 5.5) of SA score (w 1)",
     }
     records = []
     for name in args.methods:

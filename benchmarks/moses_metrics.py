@@ -147,14 +147,14 @@ def main(argv=None) -> int:
     if args.reference == "moses":
         refs = [moses_reference_stats("test"), moses_reference_stats("test_scaffolds")]
     else:
-        kw = dict(cache_dir=args.cache_dir, n_jobs=args.n_jobs, batch_size=args.batch_size, device=args.device, progress=True)
+        kw = dict(cache_dir=args.cache_dir, num_workers=args.n_jobs, batch_size=args.batch_size, device=args.device, progress=True)
         refs = [reference_stats(moses_smiles(name), **kw) for name in ("test", "test_scaffolds")]
     metrics = evaluate_samples(
         train,
         test=refs[0],
         test_scaffolds=refs[1],
         moses_defaults=False,
-        n_jobs=args.n_jobs,
+        num_workers=args.n_jobs,
         device=args.device,
         batch_size=args.batch_size,
         progress=True,

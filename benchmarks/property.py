@@ -292,8 +292,8 @@ class _LoopTimer:
 
 
 def run_molgen(data: dict, parts, method: str, seed: int, args, workdir: Path, test_csv: Path) -> dict:
-    from molgen.metrics import coverage, regression_metrics
     from molgen.efficacy import fit_efficacy_model
+    from molgen.metrics import coverage, regression_metrics
     from molgen.train import TrainConfig
 
     train, valid, test = parts
@@ -309,7 +309,7 @@ def run_molgen(data: dict, parts, method: str, seed: int, args, workdir: Path, t
             target_names=[data["target"]],
             split_method=method,
             sizes=MOLGEN_SIZES,
-            coverage_target=COVERAGE,
+            coverage=COVERAGE,
             train_config=train_config,
             **kwargs,
         )
@@ -333,7 +333,18 @@ def run_molgen(data: dict, parts, method: str, seed: int, args, workdir: Path, t
     molgen_cli = Path(sys.executable).with_name("molgen")
     cli = [str(molgen_cli)] if molgen_cli.is_file() else [sys.executable, "-m", "molgen"]
     cli_s = time_command(
-        [*cli, "predict", "--model", str(model_dir), "--data", str(test_csv), "--smiles-col", "smiles", "--out", str(workdir / "molgen_cli_preds.csv")],
+        [
+            *cli,
+            "predict",
+            "--model",
+            str(model_dir),
+            "--data",
+            str(test_csv),
+            "--smiles-col",
+            "smiles",
+            "--out",
+            str(workdir / "molgen_cli_preds.csv"),
+        ],
         args.predict_repeats,
         workdir,
     )
@@ -606,15 +617,15 @@ def molgen_defaults() -> dict:
     import dataclasses
     import inspect
 
-    from molgen.models import ModelConfig
     from molgen.efficacy import fit_efficacy_model
     from molgen.efficacy.prepare import DEFAULT_VALID_SPLIT
+    from molgen.models import ModelConfig
     from molgen.train import TrainConfig
 
     fit = {
-        name: p.default for name, p in inspect.signature(fit_efficacy_model).parameters.items()
-        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel",
-                    "forest")
+        name: p.default
+        for name, p in inspect.signature(fit_efficacy_model).parameters.items()
+        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel", "forest")
     }
     if fit.pop("forest", False):  # off: the key stays that of the records made before the option existed
         from molgen.models import forest
@@ -800,10 +811,7 @@ def summarize(results: dict, args) -> str:
             runs = ok.get((name, method))
             if not runs:
                 continue
-            stats = {
-                m: _mean_std(_collect(runs, m, "metrics", "rmse")) if runs.get(m) else (float("nan"), float("nan"))
-                for m in models
-            }
+            stats = {m: _mean_std(_collect(runs, m, "metrics", "rmse")) if runs.get(m) else (float("nan"), float("nan")) for m in models}
             finite = [m for m in models if not np.isnan(stats[m][0])]
             best = min(finite, key=lambda m: stats[m][0])
             cells = []
@@ -823,7 +831,7 @@ def summarize(results: dict, args) -> str:
                 + f" | {cov_text} |"
             )
 
-            def pair(key: str, digits: int) -> str:
+            def pair(key: str, digits: int, runs=runs) -> str:
                 return f"{_rate(_avg(runs, 'molgen', 'timing', key), digits)} / {_rate(_avg(runs, 'chemprop', 'timing', key), digits)}"
 
             member_epochs = [np.mean([mem["epochs_run"] for mem in r["members"]]) for r in runs.get("molgen", {}).values()]
@@ -924,7 +932,11 @@ def parse_args(argv=None):
         "--chemprop-bin", default=os.environ.get("CHEMPROP_BIN", DEFAULT_CHEMPROP),
         help="Chemprop 2 console script; its Python runs benchmarks/_chemprop.py (default: $CHEMPROP_BIN or %(default)s)",
     )  # fmt: skip
-    parser.add_argument("--out", type=Path, help=f"results JSON (default: {DEFAULT_OUT.relative_to(ROOT)}, with --quick {DEFAULT_QUICK_OUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=f"results JSON (default: {DEFAULT_OUT.relative_to(ROOT)}, with --quick {DEFAULT_QUICK_OUT.relative_to(ROOT)})",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the Markdown summary to this file")
     parser.add_argument("--predict-repeats", type=int, help="timed prediction runs per model, fastest counts (default 3; 1 with --quick)")
     parser.add_argument("--summary-only", action="store_true", help="print the summary of the results file; run nothing")

@@ -1,7 +1,7 @@
 """Probe: other fingerprints for the kernel member, blended with the same graph ensemble.
 
 ``k2`` (Morgan bits) was molgen's kernel until 2026-11-30; ``mix_k2_ap`` (Morgan and atom-pair
-bits) is its kernel now (BENCHMARKS.md, "Atom pairs in the kernel"). ``default`` is the test RMSE
+bits) is its kernel now (BENCHMARKS_HISTORY.md, "Atom pairs in the kernel"). ``default`` is the test RMSE
 of molgen's model as fitted when the cache was made.
 
 For each seed it fits molgen's default graph ensemble on ``property.py``'s outer split (its
@@ -36,8 +36,12 @@ FINGERPRINTS = {
     "tt": ("torsion", None, False),
 }
 #: kernels averaged from the ones above
-MIXES = {"mix_k2_ap": ("k2", "ap"), "mix_mm2_mmap": ("mm2", "mmap"), "mix_k2_k3_ap": ("k2", "k3", "ap"),
-         "mix_all": ("k2", "mm2", "ap", "mmap", "tt")}
+MIXES = {
+    "mix_k2_ap": ("k2", "ap"),
+    "mix_mm2_mmap": ("mm2", "mmap"),
+    "mix_k2_k3_ap": ("k2", "k3", "ap"),
+    "mix_all": ("k2", "mm2", "ap", "mmap", "tt"),
+}
 
 
 def rmse(pred, y) -> float:
@@ -48,9 +52,11 @@ def fingerprints(smiles: list, kind: str, radius, counts: bool) -> np.ndarray:
     from rdkit import Chem
     from rdkit.Chem import rdFingerprintGenerator as g
 
-    gen = {"morgan": lambda: g.GetMorganGenerator(radius=radius, fpSize=2048),
-           "atompair": lambda: g.GetAtomPairGenerator(fpSize=2048),
-           "torsion": lambda: g.GetTopologicalTorsionGenerator(fpSize=2048)}[kind]()
+    gen = {
+        "morgan": lambda: g.GetMorganGenerator(radius=radius, fpSize=2048),
+        "atompair": lambda: g.GetAtomPairGenerator(fpSize=2048),
+        "torsion": lambda: g.GetTopologicalTorsionGenerator(fpSize=2048),
+    }[kind]()
     mols = [Chem.MolFromSmiles(s) for s in smiles]
     if counts:
         return np.array([gen.GetCountFingerprintAsNumPy(m) for m in mols], dtype=np.int64)
@@ -83,17 +89,27 @@ def graph_predictions(args, seed, data, parts, cache: Path) -> dict:
 
     trval = np.concatenate([parts.train, parts.valid])
     config = TrainConfig(seed=seed)
-    d = prepare_training_data([data["smiles"][i] for i in trval], data["y"][trval], split_method=args.split,
-                              sizes=MOLGEN_SIZES, train_config=config, progress=False)
+    d = prepare_training_data(
+        [data["smiles"][i] for i in trval],
+        data["y"][trval],
+        split_method=args.split,
+        sizes=MOLGEN_SIZES,
+        train_config=config,
+        progress=False,
+    )
     members, _ = train_ensemble(d.model_config, d.graphs(d.train), d.graphs(d.valid), config=config, progress=False)
     model = assemble_efficacy_model(d, members)
     test_smiles = [data["smiles"][i] for i in parts.test]
     default = model.predict(test_smiles)["prediction"].to_numpy()
     model.kernel_weight = np.zeros_like(model.kernel_weight)
     out = {
-        "train_smiles": np.array([d.smiles[i] for i in d.train]), "valid_smiles": np.array([d.smiles[i] for i in d.valid]),
-        "y_train": d.y[d.train, 0], "y_valid": d.y[d.valid, 0], "y_test": data["y"][parts.test],
-        "test_smiles": np.array(test_smiles), "default_test": default,
+        "train_smiles": np.array([d.smiles[i] for i in d.train]),
+        "valid_smiles": np.array([d.smiles[i] for i in d.valid]),
+        "y_train": d.y[d.train, 0],
+        "y_valid": d.y[d.valid, 0],
+        "y_test": data["y"][parts.test],
+        "test_smiles": np.array(test_smiles),
+        "default_test": default,
         "gnn_valid": model.predict([d.smiles[i] for i in d.valid])["prediction"].to_numpy(),
         "gnn_test": model.predict(test_smiles)["prediction"].to_numpy(),
     }
@@ -113,8 +129,8 @@ def main(argv=None) -> int:
     from property import OUTER_SIZES, prepare_dataset
 
     from molgen.data import split
-    from molgen.models.kernel import KernelRidge, leave_one_out_residuals
     from molgen.efficacy.blend import best_weights
+    from molgen.models.kernel import KernelRidge, leave_one_out_residuals
 
     torch.set_num_threads(1)
     data = prepare_dataset(args.dataset)
@@ -127,8 +143,13 @@ def main(argv=None) -> int:
         y_fit = np.concatenate([y_tr, y_va])
         Ks = {name: kernel_matrix(fingerprints(smiles, *spec)) for name, spec in FINGERPRINTS.items()}
         Ks.update({name: np.mean([Ks[p] for p in parts_], axis=0) for name, parts_ in MIXES.items()})
-        row = {"dataset": args.dataset, "split": args.split, "seed": seed,
-               "default": round(rmse(g["default_test"], y_te), 4), "gnn": round(rmse(g["gnn_test"], y_te), 4)}
+        row = {
+            "dataset": args.dataset,
+            "split": args.split,
+            "seed": seed,
+            "default": round(rmse(g["default_test"], y_te), 4),
+            "gnn": round(rmse(g["gnn_test"], y_te), 4),
+        }
         loo_rmse = {}
         blends = {}
         for name, K in Ks.items():
@@ -141,8 +162,12 @@ def main(argv=None) -> int:
             w, _ = best_weights(np.stack([g["gnn_valid"], on_valid]), y_va)
             loo_rmse[name] = rmse(leave_one_out_residuals(K[fit, fit], y_tr, inner.lam[0]), 0)
             blends[name] = rmse(w[0] * g["gnn_test"] + w[1] * on_test, y_te)
-            row[name] = {"alone": round(rmse(on_test, y_te), 4), "blend": round(blends[name], 4),
-                         "w_kernel": round(float(w[1]), 2), "loo": round(loo_rmse[name], 4)}
+            row[name] = {
+                "alone": round(rmse(on_test, y_te), 4),
+                "blend": round(blends[name], 4),
+                "w_kernel": round(float(w[1]), 2),
+                "loo": round(loo_rmse[name], 4),
+            }
         pick = min(loo_rmse, key=loo_rmse.get)
         row["loo_pick"] = [pick, round(blends[pick], 4)]
         print(json.dumps(row), flush=True)

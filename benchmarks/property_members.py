@@ -7,7 +7,7 @@ weighted by leave-one-out / out-of-bag RMSE on the training part (``fp``). Blend
 with weights chosen on molgen's validation part (as the default chooses its kernel weight), on
 its calibration part, on both, and with equal weights; ``--cv K`` adds weights from K-fold
 out-of-fold predictions on train + valid (folds by the split method, one graph member per
-fold). One JSON line of test RMSEs per seed (BENCHMARKS.md, "A random-forest member" and
+fold). One JSON line of test RMSEs per seed (BENCHMARKS_HISTORY.md, "A random-forest member" and
 "The forest member").
 
     python benchmarks/property_members.py chembl2321810 --split scaffold --seeds 0 1 2 [--cv 5]
@@ -49,19 +49,25 @@ def refit_row(args, seed, d, model, histories, config, test_smiles, y_test) -> d
 
     def scores(m):
         out = m.predict(test_smiles)
-        return (round(rmse(out["prediction"].to_numpy(), y_test), 4),
-                round(coverage(y_test, out["lower"].to_numpy(), out["upper"].to_numpy()), 3))
+        return (
+            round(rmse(out["prediction"].to_numpy(), y_test), 4),
+            round(coverage(y_test, out["lower"].to_numpy(), out["upper"].to_numpy()), 3),
+        )
 
-    row = {"dataset": args.dataset, "split": args.split, "seed": seed, "default": scores(model),
-           "best_epochs": [h["best_epoch"] for h in histories]}
+    row = {
+        "dataset": args.dataset,
+        "split": args.split,
+        "seed": seed,
+        "default": scores(model),
+        "best_epochs": [h["best_epoch"] for h in histories],
+    }
     graphs, refit = d.graphs(np.concatenate([d.train, d.valid])), []
     for i, history in enumerate(histories):
         epochs = max(history["best_epoch"], 3)
         member_config = replace(config, seed=config.seed + i, epochs=epochs, warmup_epochs=min(2, epochs - 1))
         torch.manual_seed(member_config.seed)
         member = build_model(d.model_config)
-        train_model(member, graphs, [], task=d.model_config.task, mean_variance=d.model_config.mean_variance,
-                    config=member_config)
+        train_model(member, graphs, [], task=d.model_config.task, mean_variance=d.model_config.mean_variance, config=member_config)
         refit.append(member.cpu().eval())
     model.members = refit
     row["refit"] = scores(model)
@@ -74,8 +80,11 @@ def main(argv=None) -> int:
     parser.add_argument("--split", default="scaffold")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--cv", type=int, default=0, help="also weight by K-fold out-of-fold predictions (K graph fits)")
-    parser.add_argument("--refit", action="store_true",
-                        help="only compare the default with its graph members refitted on train + valid for their best epochs")
+    parser.add_argument(
+        "--refit",
+        action="store_true",
+        help="only compare the default with its graph members refitted on train + valid for their best epochs",
+    )
     args = parser.parse_args(argv)
 
     from property import MOLGEN_SIZES, OUTER_SIZES, prepare_dataset
@@ -84,8 +93,8 @@ def main(argv=None) -> int:
     from sklearn.ensemble import RandomForestRegressor
 
     from molgen.data import kfold, split
-    from molgen.models.kernel import KernelRidge, leave_one_out_residuals, tanimoto_matrix
     from molgen.efficacy import assemble_efficacy_model, prepare_training_data
+    from molgen.models.kernel import KernelRidge, leave_one_out_residuals, tanimoto_matrix
     from molgen.train import TrainConfig, train_ensemble
     from molgen.train.ensemble import ensemble_predict
 
@@ -105,19 +114,28 @@ def main(argv=None) -> int:
         trval = np.concatenate([parts.train, parts.valid])
         test_smiles, y_test = [data["smiles"][i] for i in parts.test], data["y"][parts.test]
         config = TrainConfig(seed=seed)
-        d = prepare_training_data([data["smiles"][i] for i in trval], data["y"][trval], split_method=args.split,
-                                  sizes=MOLGEN_SIZES, train_config=config, progress=False)
-        members, histories = train_ensemble(d.model_config, d.graphs(d.train), d.graphs(d.valid), config=config,
-                                            progress=False)
+        d = prepare_training_data(
+            [data["smiles"][i] for i in trval],
+            data["y"][trval],
+            split_method=args.split,
+            sizes=MOLGEN_SIZES,
+            train_config=config,
+            progress=False,
+        )
+        members, histories = train_ensemble(d.model_config, d.graphs(d.train), d.graphs(d.valid), config=config, progress=False)
         model = assemble_efficacy_model(d, members)
         if args.refit:
             print(json.dumps(refit_row(args, seed, d, model, histories, config, test_smiles, y_test)), flush=True)
             continue
         tr, va = d.train, d.valid
-        smiles = lambda idx: [d.smiles[i] for i in idx]  # noqa: E731
+        smiles = lambda idx, d=d: [d.smiles[i] for i in idx]  # noqa: E731
         y_tr, y_va = d.y[tr, 0], d.y[va, 0]
-        row = {"dataset": args.dataset, "split": args.split, "seed": seed,
-               "default": round(rmse(model.predict(test_smiles)["prediction"].to_numpy(), y_test), 4)}
+        row = {
+            "dataset": args.dataset,
+            "split": args.split,
+            "seed": seed,
+            "default": round(rmse(model.predict(test_smiles)["prediction"].to_numpy(), y_test), 4),
+        }
         weight, model.kernel_weight = model.kernel_weight, np.zeros_like(model.kernel_weight)
         ca = d.calib
         on_valid = {"gnn": model.predict(smiles(va))["prediction"].to_numpy()}
@@ -153,12 +171,12 @@ def main(argv=None) -> int:
             row[name] = [round(rmse(sum(wi * on_test[c] for wi, c in zip(w, combo)), y_test), 4), w.round(2).tolist()]
             row[name + " equal"] = round(rmse(sum(on_test[c] for c in combo) / len(combo), y_test), 4)
             y_ca = d.y[ca, 0]
-            for tag, preds, yy in (("calib", [on_calib[c] for c in combo], y_ca),
-                                   ("valid+calib", [np.concatenate([on_valid[c], on_calib[c]]) for c in combo],
-                                    np.concatenate([y_va, y_ca]))):
+            for tag, preds, yy in (
+                ("calib", [on_calib[c] for c in combo], y_ca),
+                ("valid+calib", [np.concatenate([on_valid[c], on_calib[c]]) for c in combo], np.concatenate([y_va, y_ca])),
+            ):
                 w = best_weights(preds, yy)
-                row[f"{name} {tag}"] = [round(rmse(sum(wi * on_test[c] for wi, c in zip(w, combo)), y_test), 4),
-                                        w.round(2).tolist()]
+                row[f"{name} {tag}"] = [round(rmse(sum(wi * on_test[c] for wi, c in zip(w, combo)), y_test), 4), w.round(2).tolist()]
         if args.cv:
             rows = np.concatenate([tr, va])
             y_cv, f_cv, c_cv = d.y[rows, 0], bits(smiles(rows), 2), counts(smiles(rows))
@@ -168,8 +186,14 @@ def main(argv=None) -> int:
             for k, (f_fit, f_out) in enumerate(kfold(smiles(rows), k=args.cv, method=args.split, seed=seed)):
                 stop = rng.choice(f_fit, size=max(1, len(f_fit) // 8), replace=False)
                 fit = np.setdiff1d(f_fit, stop)
-                m, _ = train_ensemble(d.model_config, d.graphs(rows[fit]), d.graphs(rows[stop]), n_members=1,
-                                      config=TrainConfig(seed=seed + 1000 + k), progress=False)
+                m, _ = train_ensemble(
+                    d.model_config,
+                    d.graphs(rows[fit]),
+                    d.graphs(rows[stop]),
+                    ensemble_size=1,
+                    config=TrainConfig(seed=seed + 1000 + k),
+                    progress=False,
+                )
                 oof["gnn"][f_out] = d.scaler.inverse(ensemble_predict(m, d.graphs(rows[f_out]))[0])[:, 0]
                 kr = KernelRidge.fit(K_cv[np.ix_(f_fit, f_fit)], y_cv[f_fit])
                 oof["k2"][f_out] = kr.predict(K_cv[np.ix_(f_out, f_fit)])[:, 0]

@@ -36,8 +36,8 @@ def main(argv=None) -> int:
     from property import MOLGEN_SIZES, OUTER_SIZES, prepare_dataset
 
     from molgen.data import split
-    from molgen.metrics import coverage, regression_metrics
     from molgen.efficacy import fit_efficacy_model
+    from molgen.metrics import coverage, regression_metrics
     from molgen.train import TrainConfig
 
     torch.set_num_threads(args.threads)
@@ -50,12 +50,24 @@ def main(argv=None) -> int:
             kwargs = {} if variant == "hybrid" else json.loads(variant)  # "hybrid": the default split now
             train = kwargs.pop("train", {})  # TrainConfig fields, e.g. {"train": {"epochs": 100}}
             t0 = time.perf_counter()
-            model = fit_efficacy_model([data["smiles"][i] for i in trval], data["y"][trval], split_method=args.split,
-                                       sizes=MOLGEN_SIZES, train_config=TrainConfig(seed=seed, **train), **kwargs)
+            model = fit_efficacy_model(
+                [data["smiles"][i] for i in trval],
+                data["y"][trval],
+                split_method=args.split,
+                sizes=MOLGEN_SIZES,
+                train_config=TrainConfig(seed=seed, **train),
+                **kwargs,
+            )
             pred = model.predict([data["smiles"][i] for i in parts.test])
-            row = {"dataset": args.dataset, "split": args.split, "seed": seed, "variant": variant,
-                   "rmse": round(regression_metrics(y, pred["prediction"].to_numpy())["rmse"], 4),
-                   "best_epochs": model.info.get("best_epochs"), "seconds": round(time.perf_counter() - t0)}
+            row = {
+                "dataset": args.dataset,
+                "split": args.split,
+                "seed": seed,
+                "variant": variant,
+                "rmse": round(regression_metrics(y, pred["prediction"].to_numpy())["rmse"], 4),
+                "best_epochs": model.info.get("best_epochs"),
+                "seconds": round(time.perf_counter() - t0),
+            }
             if "lower" in pred:
                 row["coverage90"] = round(coverage(y, pred["lower"].to_numpy(), pred["upper"].to_numpy()), 3)
             print(json.dumps(row), flush=True)

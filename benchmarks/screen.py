@@ -20,7 +20,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,8 +32,13 @@ def build_model(folder: Path, hidden: int) -> Path:
     from molgen.train import TrainConfig
 
     data = load_dataset("chembl2321810").frame
-    model = fit_efficacy_model(data["smiles"].tolist(), data["pIC50"].to_numpy(), ensemble_size=1,
-                               model_options={"hidden": hidden, "ffn_hidden": hidden}, train_config=TrainConfig(epochs=3, warmup_epochs=1))
+    model = fit_efficacy_model(
+        data["smiles"].tolist(),
+        data["pIC50"].to_numpy(),
+        ensemble_size=1,
+        model_options={"hidden": hidden, "ffn_hidden": hidden},
+        train_config=TrainConfig(epochs=3, warmup_epochs=1),
+    )
     return model.save(folder / "model")
 
 
@@ -57,7 +61,12 @@ def local_pipeline(model: Path, library: Path, shard_size: int):
 
     root, paths = find_files(library)
     files = [scan_file(p, root, shard_size) for p in paths]
-    stages = {"prepare": PrepareStage(model), "featurize": FeaturizeStage(), "predict": PredictStage(model, device="cpu"), "score": ScoreStage(model)}
+    stages = {
+        "prepare": PrepareStage(model),
+        "featurize": FeaturizeStage(),
+        "predict": PredictStage(model, device="cpu"),
+        "score": ScoreStage(model),
+    }
     return files, plan_shards(files, shard_size), stages
 
 
@@ -88,8 +97,13 @@ def plain_loop(model: Path, library: Path, out: Path, shard_size: int) -> dict:
         times["write"] += time.perf_counter() - t
         n += shard.count
     total = time.perf_counter() - start
-    return {"rows": n, "seconds": total, "mol_per_s": n / total, "setup_seconds": start - t0,
-            "per_stage_mol_per_s": {k: n / v for k, v in times.items() if v > 0}}
+    return {
+        "rows": n,
+        "seconds": total,
+        "mol_per_s": n / total,
+        "setup_seconds": start - t0,
+        "per_stage_mol_per_s": {k: n / v for k, v in times.items() if v > 0},
+    }
 
 
 def rss_series(model: Path, library: Path, shard_size: int) -> list[dict]:
@@ -139,7 +153,7 @@ def sample():
                 pass
         time.sleep(0.2)
 threading.Thread(target=sample, daemon=True).start()
-r = screen({model!r}, {library!r}, out_dir={out!r}, smiles_col="SMILES", top_k=100, shard_size={shard}, workers={workers}, progress=False)
+r = screen({model!r}, {library!r}, out_dir={out!r}, smiles_col="SMILES", top_k=100, shard_size={shard}, num_workers={workers}, progress=False)
 stop = True
 run = r.summary["run"]
 mb = lambda d: sorted(round(v / 2**20) for v in d.values())
@@ -170,18 +184,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model = build_model(tmp, args.hidden)
-        report = {"command": " ".join(sys.argv), "machine": f"{platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}",
-                  "date": time.strftime("%Y-%m-%d %H:%M"), "load_average": __import__("os").getloadavg(), "runs": []}
+        report = {
+            "command": " ".join(sys.argv),
+            "machine": f"{platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}",
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "load_average": __import__("os").getloadavg(),
+            "runs": [],
+        }
         for rows in args.rows:
             library = build_library(tmp, rows)
             if args.rss_series:
-                report["runs"].append({"rows": rows, "engine": "stages in one process", "rss_after_each_shard": rss_series(model, library, args.shard_size)})
+                report["runs"].append(
+                    {"rows": rows, "engine": "stages in one process", "rss_after_each_shard": rss_series(model, library, args.shard_size)}
+                )
                 continue
             if not args.no_plain:
-                report["runs"].append({"rows": rows, "engine": "plain loop", **plain_loop(model, library, tmp / f"plain{rows}", args.shard_size)})
+                report["runs"].append(
+                    {"rows": rows, "engine": "plain loop", **plain_loop(model, library, tmp / f"plain{rows}", args.shard_size)}
+                )
             for w in args.workers:
-                report["runs"].append({"rows": rows, "engine": f"ray {w} worker(s)", **ray_run(model, library, tmp / f"ray{rows}_{w}", args.shard_size, w)})
-            for run in report["runs"][-(len(args.workers) + (not args.no_plain)):]:
+                report["runs"].append(
+                    {"rows": rows, "engine": f"ray {w} worker(s)", **ray_run(model, library, tmp / f"ray{rows}_{w}", args.shard_size, w)}
+                )
+            for run in report["runs"][-(len(args.workers) + (not args.no_plain)) :]:
                 print(json.dumps(run), file=sys.stderr)
         print(json.dumps(report, indent=1))
 

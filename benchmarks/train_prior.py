@@ -96,8 +96,7 @@ def main(argv=None) -> int:
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps({k: v for k, v in results.items() if k != "training"}, indent=2))
     if args.ship:
-        prior.metadata["benchmark"] = {k: results[k] for k in ("n_samples", "validity", "unique_at_10k", "novelty",
-                                                              "sampling_s", "date")}
+        prior.metadata["benchmark"] = {k: results[k] for k in ("n_samples", "validity", "unique_at_10k", "novelty", "sampling_s", "date")}
         tmp = SHIP_DIR.with_name("prior.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         prior.to("cpu").save(tmp)
@@ -109,8 +108,7 @@ def main(argv=None) -> int:
 
 def evaluate(prior, n_samples: int, *, seed: int = 0) -> dict:
     """Validity, unique@10k and novelty (vs the MOSES training set) of ``n_samples`` samples."""
-    from molgen.generate.data_stream import iter_smiles_chunks
-    from molgen.generate.data_stream import resolve_training_data
+    from molgen.generate.data_stream import iter_smiles_chunks, resolve_training_data
 
     start = time.perf_counter()
     table = prior.sample(n_samples, seed=seed)

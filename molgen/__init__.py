@@ -7,7 +7,20 @@ import importlib
 
 from molgen._version import __version__
 
-_SUBPACKAGES = ("chem", "featurize", "data", "models", "train", "efficacy", "metrics", "scoring", "pipeline", "utils", "distributed", "generate")
+_SUBPACKAGES = (
+    "chem",
+    "featurize",
+    "data",
+    "models",
+    "train",
+    "efficacy",
+    "metrics",
+    "scoring",
+    "pipeline",
+    "utils",
+    "distributed",
+    "generate",
+)
 
 __all__ = ["__version__", "load_model", *_SUBPACKAGES]
 

@@ -41,11 +41,5 @@ def test_notebook_runs_in_quick_mode(path, tmp_path):
     )
     client.execute(env=_kernel_env())  # raises CellExecutionError naming the failing cell
 
-    kinds = {
-        key
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        for key in output.get("data", {})
-    }
+    kinds = {key for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", []) for key in output.get("data", {})}
     assert kinds & {"image/png", "image/svg+xml"}, f"{path.name} produced no image output"

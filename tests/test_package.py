@@ -8,7 +8,22 @@ import pytest
 
 import molgen
 
-SUBPACKAGES = ["molgen.chem", "molgen.featurize", "molgen.data", "molgen.models", "molgen.train", "molgen.efficacy", "molgen.metrics", "molgen.scoring", "molgen.pipeline", "molgen.utils", "molgen.distributed", "molgen.generate", "molgen.generate.moses", "molgen.generate.optimize"]
+SUBPACKAGES = [
+    "molgen.chem",
+    "molgen.featurize",
+    "molgen.data",
+    "molgen.models",
+    "molgen.train",
+    "molgen.efficacy",
+    "molgen.metrics",
+    "molgen.scoring",
+    "molgen.pipeline",
+    "molgen.utils",
+    "molgen.distributed",
+    "molgen.generate",
+    "molgen.generate.moses",
+    "molgen.generate.optimize",
+]
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
@@ -25,13 +40,17 @@ def test_import_is_silent_and_lazy():
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("name", ["molgen.chem", "molgen.data", "molgen.featurize"])
+@pytest.mark.parametrize(
+    "name",
+    ["molgen.chem", "molgen.data", pytest.param("molgen.featurize", marks=pytest.mark.slow)],  # featurize imports torch
+)
 def test_subpackages_do_not_import_deepchem_or_ray(name):
     result = _run(f"import sys, {name}; print([m for m in ('deepchem', 'ray') if m in sys.modules])")
     assert result.stdout.strip() == "[]"
     assert result.stderr == ""
 
 
+@pytest.mark.slow  # imports DeepChem (and torch) in a fresh interpreter
 def test_deepchem_import_noise_is_hidden():
     result = _run("from molgen.utils import quiet_import; quiet_import('deepchem')")
     assert result.stdout == ""
@@ -51,10 +70,11 @@ def test_star_import_matches_all(name):
 def test_lazy_attribute_access():
     assert molgen.chem.parse_smiles("CCO").GetNumAtoms() == 3
     with pytest.raises(AttributeError):
-        molgen.not_a_module
+        _ = molgen.not_a_module
     assert molgen.__version__.count(".") == 2
 
 
+@pytest.mark.slow  # each imports torch in a fresh interpreter
 @pytest.mark.parametrize(
     ("old", "new", "sub", "new_sub"),
     [

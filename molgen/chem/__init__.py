@@ -20,6 +20,7 @@ from molgen.chem.parse import (
     parse_smiles,
     parse_smiles_batch,
 )
+from molgen.chem.scaffolds import murcko_scaffold, scaffold_mol
 from molgen.chem.standardize import (
     Standardizer,
     canonical_smiles,
@@ -50,12 +51,14 @@ __all__ = [
     "inchikey",
     "iter_sdf",
     "lipinski_violations",
+    "murcko_scaffold",
     "parse_smiles",
     "parse_smiles_batch",
     "passes_lipinski",
     "passes_veber",
     "qed",
     "sa_score",
+    "scaffold_mol",
     "standardize_smiles",
     "structural_alerts",
 ]

@@ -127,9 +127,7 @@ class ParseResult:
         return len(self.mols)
 
 
-def parse_smiles_batch(
-    smiles: Iterable, *, max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS
-) -> ParseResult:
+def parse_smiles_batch(smiles: Iterable, *, max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS) -> ParseResult:
     """Parse many SMILES; never raises for a bad molecule, output aligned with input."""
     mols, states, errors = [], [], []
     with rdkit_quiet():

@@ -10,19 +10,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from molgen.cli.options import add_command, add_renamed
+
+HELP = "MOSES metrics of generated SMILES (validity, uniqueness, novelty, FCD, SNN, ...)"
+DESCRIPTION = """Score a file of generated SMILES with the MOSES distribution-learning metrics: validity, unique@1k/@10k, novelty vs the
+training set, IntDiv1/2, FCD, SNN, Frag and Scaf against the test and scaffold-test sets, the MOSES filters, and Wasserstein distances
+of logP, SA, QED and molecular weight. By default the references are the MOSES sets (molsets package) with MOSES's published test
+statistics; --train/--test/--test-scaffolds replace them (their statistics are cached under --cache-dir). Writes DIR/metrics.json and
+DIR/properties.png. Invalid SMILES are counted in 'valid' and left out of the other metrics, as in MOSES."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "evaluate",
-        help="MOSES metrics of generated SMILES (validity, uniqueness, novelty, FCD, SNN, ...)",
-        description="Score a file of generated SMILES with the MOSES distribution-learning metrics: validity, "
-        "unique@1k/@10k, novelty vs the training set, IntDiv1/2, FCD, SNN, Frag and Scaf against the test and "
-        "scaffold-test sets, the MOSES filters, and Wasserstein distances of logP, SA, QED and molecular weight. "
-        "By default the references are the MOSES sets (molsets package) with MOSES's published test statistics; "
-        "--train/--test/--test-scaffolds replace them (their statistics are cached under --cache-dir). "
-        "Writes DIR/metrics.json and DIR/properties.png. Invalid SMILES are counted in 'valid' and left out "
-        "of the other metrics, as in MOSES.",
-    )
+    parser = add_command(subparsers, "evaluate", run, HELP, DESCRIPTION)
     parser.add_argument("--samples", required=True, metavar="FILE", help="generated molecules (.csv, .tsv, .smi, .parquet; .gz allowed)")
     parser.add_argument("--smiles-col", default="smiles", metavar="COL", help="column holding the SMILES (default: smiles)")
     parser.add_argument("--n", type=int, metavar="N", help="score only the first N rows (MOSES uses 30,000 samples)")
@@ -32,12 +31,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--test-scaffolds", metavar="FILE", help="scaffold-test molecules (default: MOSES test_scaffolds)")
     parser.add_argument("--ref-smiles-col", default="smiles", metavar="COL", help="SMILES column of --train/--test/--test-scaffolds files")
     parser.add_argument("--no-moses", action="store_true", help="do not fall back to the MOSES sets for references not given")
-    parser.add_argument("--n-jobs", type=int, default=1, metavar="J", help="processes for the RDKit work (default 1)")
+    parser.add_argument("--num-workers", type=int, default=1, metavar="N", help="processes for the RDKit work (default 1)")
+    add_renamed(parser, "--n-jobs", "--num-workers", dest="num_workers", type=int)
     parser.add_argument("--device", default="cpu", help="torch device for ChemNet and similarities (default cpu)")
     parser.add_argument("--batch-size", type=int, default=512, metavar="B", help="ChemNet batch size")
     parser.add_argument("--cache-dir", metavar="DIR", help="reference-statistics cache (default ~/.cache/molgen or $MOLGEN_CACHE_DIR)")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
-    parser.set_defaults(run=run)
 
 
 def _smiles_from(path, col: str, what: str) -> list[str]:
@@ -55,13 +54,14 @@ def run(args) -> int:
 
     from molgen import __version__
     from molgen.cli import UserError
-    from molgen.cli._io import check_writable_folder, json_safe, write_text
+    from molgen.cli._io import check_writable_folder, json_safe
     from molgen.generate.moses import evaluate_samples
+    from molgen.utils.files import write_text
 
     if args.n is not None and args.n < 1:
         raise UserError(f"--n must be >= 1, got {args.n}")
-    if args.n_jobs < 1:
-        raise UserError(f"--n-jobs must be >= 1, got {args.n_jobs}")
+    if args.num_workers < 1:
+        raise UserError(f"--num-workers must be >= 1, got {args.num_workers}")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; give a folder")
@@ -82,7 +82,7 @@ def run(args) -> int:
             samples,
             **refs,
             moses_defaults=not args.no_moses,
-            n_jobs=args.n_jobs,
+            num_workers=args.num_workers,
             device=args.device,
             batch_size=args.batch_size,
             cache_dir=args.cache_dir,
@@ -101,7 +101,7 @@ def run(args) -> int:
     }
     import json
 
-    write_text(json.dumps(json_safe(report), indent=2) + "\n", out / "metrics.json")
+    write_text(out / "metrics.json", json.dumps(json_safe(report), indent=2) + "\n")
     shown = ", ".join(
         f"{k} {v:.3f}" for k, v in metrics.items() if k in ("valid", "unique@10000", "Novelty", "FCD/Test", "SNN/Test", "IntDiv") and v == v
     )

@@ -25,20 +25,29 @@ def add_parser(subparsers) -> None:
         "top.png (the best molecules), summary.json (PMO metrics), checkpoint/ (for --resume) and, for rl, "
         "agent/ (the tuned prior, for molgen generate sample --model).",
     )
-    parser.add_argument("--scorer", required=True, action="append", metavar="CONFIG",
-                        help="scorer config (.toml/.yaml/.json); repeat for stages")
-    parser.add_argument("--budget", required=True, action="append", type=int, metavar="N",
-                        help="distinct molecules the scorer may score (one value, or one per --scorer)")
+    parser.add_argument(
+        "--scorer", required=True, action="append", metavar="CONFIG", help="scorer config (.toml/.yaml/.json); repeat for stages"
+    )
+    parser.add_argument(
+        "--budget",
+        required=True,
+        action="append",
+        type=int,
+        metavar="N",
+        help="distinct molecules the scorer may score (one value, or one per --scorer)",
+    )
     parser.add_argument("--method", required=True, choices=("rl", "ga"), help="reinforcement learning or genetic algorithm")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--resume", action="store_true", help="continue the run checkpointed in --out")
-    parser.add_argument("--model-dir", metavar="DIR",
-                        help="efficacy model folder (molgen train) used for every 'model' objective and for the "
-                        "prediction columns of the candidate table; default: the paths in the config")
+    parser.add_argument(
+        "--model-dir",
+        metavar="DIR",
+        help="efficacy model folder (molgen train) used for every 'model' objective and for the "
+        "prediction columns of the candidate table; default: the paths in the config",
+    )
     parser.add_argument("--prior", metavar="DIR", help="rl: prior folder (default: the prior shipped with molgen)")
-    parser.add_argument("--start", metavar="FILE", help="ga: starting molecules (.csv/.smi/...; default 20,000 MOSES "
-                        "training molecules)")
+    parser.add_argument("--start", metavar="FILE", help="ga: starting molecules (.csv/.smi/...; default 20,000 MOSES training molecules)")
     parser.add_argument("--smiles-col", default="smiles", metavar="COL", help="SMILES column of --start, --actives and --train-data")
     parser.add_argument("--batch-size", type=int, default=64, help="rl: molecules sampled per step (64)")
     parser.add_argument("--sigma", type=float, default=500.0, help="rl: reward weight in the augmented likelihood (500)")
@@ -88,10 +97,11 @@ def _stages(args, model_loader):
 
 def run(args) -> int:
     from molgen.cli import UserError
-    from molgen.cli._io import atomic_output, write_table, write_text
+    from molgen.cli._io import write_table
     from molgen.cli.score import model_loader as path_loader
-    from molgen.generate.optimize import GraphGA, Reinvent, candidate_table, draw_candidates, find_checkpoint
     from molgen.efficacy import load_model
+    from molgen.generate.optimize import GraphGA, Reinvent, candidate_table, draw_candidates, find_checkpoint
+    from molgen.utils.files import atomic_path, write_text
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -118,8 +128,13 @@ def run(args) -> int:
             from molgen.data import load_dataset
 
             start = load_dataset("moses_train", nrows=20_000).frame["smiles"].tolist()
-        optimizer = GraphGA(start, population_size=args.population_size, offspring_size=args.offspring_size,
-                            mutation_rate=args.mutation_rate, seed=args.seed)
+        optimizer = GraphGA(
+            start,
+            population_size=args.population_size,
+            offspring_size=args.offspring_size,
+            mutation_rate=args.mutation_rate,
+            seed=args.seed,
+        )
     out.mkdir(parents=True, exist_ok=True)
     result = optimizer.run(stages, checkpoint_dir=out, resume=args.resume, progress=not args.quiet)
 
@@ -127,12 +142,18 @@ def run(args) -> int:
     if actives is not None and args.activity_col and args.activity_col not in actives.columns:
         raise UserError(f"{args.actives}: no column {args.activity_col!r}")
     train = _smiles_file(args.train_data, args.smiles_col)[args.smiles_col].tolist() if args.train_data else None
-    table = candidate_table(result, model=model, training_smiles=train, actives=actives,
-                            activity_col=args.activity_col if actives is not None else None, top_n=args.top)
+    table = candidate_table(
+        result,
+        model=model,
+        training_smiles=train,
+        actives=actives,
+        activity_col=args.activity_col if actives is not None else None,
+        top_n=args.top,
+    )
     write_table(table, out / "candidates.csv")
     write_table(result.history, out / "history.csv")
     if len(table):
-        with atomic_output(out / "top.png") as tmp:
+        with atomic_path(out / "top.png") as tmp:
             draw_candidates(table, n=16).save(tmp, format="PNG")
     checkpoints = tuple(n for n in (1000, 5000, 10000) if n < len(result.scores())) + (len(result.scores()),)
     summary = {
@@ -143,10 +164,11 @@ def run(args) -> int:
         "pmo_last_stage": {str(k): v for k, v in result.summary(checkpoints).items()},
         "command": " ".join(sys.argv),
     }
-    write_text(json.dumps(summary, indent=2) + "\n", out / "summary.json")
+    write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     if args.method == "rl":
         optimizer.agent_.save(out / "agent")  # the tuned prior: molgen generate sample --model OUT/agent
     best = table["score"].iloc[0] if len(table) else float("nan")
-    print(f"{result.method}: {result.n_calls} molecules scored, best score {best:.3f}; wrote {', '.join(OUTPUTS)} -> {out}",
-          file=sys.stderr)
+    print(
+        f"{result.method}: {result.n_calls} molecules scored, best score {best:.3f}; wrote {', '.join(OUTPUTS)} -> {out}", file=sys.stderr
+    )
     return 0

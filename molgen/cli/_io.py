@@ -5,13 +5,11 @@ Output tables are written by extension (``.csv``, ``.tsv``, either optionally ``
 so an interrupted or failed command never leaves a half-written file behind.
 """
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from molgen.cli import UserError
+from molgen.utils.files import atomic_path
 
 #: output extension (after stripping ``.gz``) -> table format
 TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
@@ -86,40 +84,10 @@ def check_writable_folder(folder, target) -> None:
         raise UserError(f"cannot write {target}: folder {folder} is not writable")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_output(path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it to ``path`` when the block succeeds.
-
-    The temporary file is removed on any error, and ``OSError`` (disk full, permissions)
-    becomes a one-line :class:`UserError` naming ``path``.
-    """
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise UserError(f"cannot write {path}: {err.strerror or err}") from None
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as err:
-        raise UserError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
 def write_table(frame, path) -> Path:
     """Write ``frame`` (without its index) atomically, in the format of ``path``'s extension."""
     fmt, compression = table_format(path)
-    with atomic_output(path) as tmp:
+    with atomic_path(path) as tmp:
         if fmt == "parquet":
             from pyarrow.lib import ArrowException
 
@@ -129,13 +97,6 @@ def write_table(frame, path) -> Path:
                 raise UserError(f"cannot write {path} as Parquet: {err}") from None
         else:
             frame.to_csv(tmp, sep="\t" if fmt == "tsv" else ",", index=False, compression=compression)
-    return Path(path)
-
-
-def write_text(text: str, path) -> Path:
-    """Write ``text`` as UTF-8 atomically."""
-    with atomic_output(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
 
@@ -209,7 +170,9 @@ def apply_record_states(frame, table, positions=None):
         return table
     positions = np.arange(len(frame)) if positions is None else np.asarray(positions)
     states = frame[SDF_STATE_COL].to_numpy(dtype=object)[positions]
-    errors = (frame[SDF_ERROR_COL].fillna("").to_numpy(dtype=object) if SDF_ERROR_COL in frame.columns else np.full(len(frame), "", dtype=object))[positions]
+    errors = (
+        frame[SDF_ERROR_COL].fillna("").to_numpy(dtype=object) if SDF_ERROR_COL in frame.columns else np.full(len(frame), "", dtype=object)
+    )[positions]
     broken = np.array([s is not None and s == s and s != "valid" for s in states], dtype=bool)
     if broken.any():
         table = table.copy()

@@ -2,17 +2,17 @@
 
 import json
 
+from molgen.cli.options import add_command
+
+HELP = "load the bundled pIC50 data set, validate it and print its summary"
+DESCRIPTION = """Load the bundled CHEMBL2321810 pIC50 series, standardize and validate every molecule, and print a data, drug-likeness
+and split summary."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "demo",
-        help="load the bundled pIC50 data set, validate it and print its summary",
-        description="Load the bundled CHEMBL2321810 pIC50 series, standardize and validate every "
-        "molecule, and print a data, drug-likeness and split summary.",
-    )
+    parser = add_command(subparsers, "demo", run, HELP, DESCRIPTION)
     parser.add_argument("--dataset", default="chembl2321810", help="built-in data set name (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.set_defaults(run=run)
 
 
 def run(args) -> int:

@@ -1,6 +1,6 @@
 """``molgen evaluate``: metrics and a plot of a saved model on labelled data.
 
-``molgen evaluate --model MODEL_DIR --data FILE --smiles-col COL --target-col COL [--out-dir DIR] [--json]``
+``molgen evaluate --model MODEL_DIR --data FILE --smiles-col COL --target-col COL [--out DIR] [--json]``
 """
 
 import json
@@ -8,35 +8,39 @@ import re
 import sys
 from pathlib import Path
 
+from molgen.cli.options import add_command, add_data, add_model, add_predict_batch_size, add_renamed, add_sep
+
+HELP = "measure a trained model on labelled data (metrics, parity or ROC plot)"
+DESCRIPTION = """Predict a labelled molecule file with a model directory and report metrics: RMSE, MAE, R2, Spearman, interval coverage
+and miscalibration area for regression; ROC-AUC, PR-AUC and balanced accuracy for binary classification. With --out, also write
+metrics.json and a parity plot with interval error bars (regression) or a ROC curve (binary) per target as PNG."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "evaluate",
-        help="measure a trained model on labelled data (metrics, parity or ROC plot)",
-        description="Predict a labelled molecule file with a model directory and report metrics: RMSE, MAE, "
-        "R2, Spearman, interval coverage and miscalibration area for regression; ROC-AUC, PR-AUC and "
-        "balanced accuracy for binary classification. With --out-dir, also write metrics.json and a "
-        "parity plot with interval error bars (regression) or a ROC curve (binary) per target as PNG.",
-    )
-    parser.add_argument("--model", required=True, metavar="MODEL_DIR", help="model directory from 'molgen train'")
-    parser.add_argument("--data", required=True, metavar="FILE", help="molecule file (.csv, .tsv, .parquet, .sdf, .smi; .gz allowed)")
-    parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES")
+    parser = add_command(subparsers, "evaluate", run, HELP, DESCRIPTION)
+    add_model(parser)
+    add_data(parser)
     parser.add_argument(
-        "--target-col", required=True, action="append", dest="target_cols", metavar="COL",
+        "--target-col",
+        required=True,
+        action="append",
+        dest="target_cols",
+        metavar="COL",
         help="measured target column, one per model target, in the model's order (repeat for several)",
     )
-    parser.add_argument("--out-dir", metavar="DIR", help="folder for metrics.json and the plots (created if missing)")
+    parser.add_argument("--out", metavar="DIR", help="folder for metrics.json and the plots (created if missing)")
+    add_renamed(parser, "--out-dir", "--out", dest="out")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--batch-size", type=int, default=2048, help="molecules predicted at a time (default: %(default)s)")
-    parser.add_argument("--sep", help="field separator for CSV/TSV input (default: by extension)")
-    parser.set_defaults(run=run)
+    add_predict_batch_size(parser)
+    add_sep(parser)
 
 
 def run(args) -> int:
     from molgen.cli import UserError
-    from molgen.cli._io import check_columns, json_safe, state_summary, write_text
+    from molgen.cli._io import check_columns, json_safe, state_summary
     from molgen.data import read_table
     from molgen.efficacy import load_model
+    from molgen.utils.files import write_text
 
     model = load_model(args.model)
     if model.task not in ("regression", "binary"):
@@ -44,8 +48,7 @@ def run(args) -> int:
     names = list(model.target_names)
     if len(args.target_cols) != len(names):
         raise UserError(
-            f"the model predicts {len(names)} target(s) ({', '.join(names)}); "
-            f"give one --target-col for each, got {len(args.target_cols)}"
+            f"the model predicts {len(names)} target(s) ({', '.join(names)}); give one --target-col for each, got {len(args.target_cols)}"
         )
     frame = read_table(args.data, sep=args.sep)
     check_columns(frame, args.smiles_col, args.target_cols)
@@ -72,11 +75,11 @@ def run(args) -> int:
         report["targets"][name] = {"column": col, **metrics}
         columns[name]["y"] = y
     report = json_safe(report)
-    if args.out_dir:
-        out_dir = _prepare_out_dir(args.out_dir)
+    if args.out:
+        out_dir = _prepare_out_dir(args.out)
         plots = [_plot(out_dir, model.task, name, report["targets"][name], **columns[name]) for name in names]
         report["files"] = [str(out_dir / "metrics.json"), *(str(p) for p in plots if p is not None)]
-        write_text(json.dumps(report, indent=2, allow_nan=False) + "\n", out_dir / "metrics.json")
+        write_text(out_dir / "metrics.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
     print(json.dumps(report, indent=2, allow_nan=False) if args.json else _format(report, state_summary(predictions["state"])))
     return 0
 
@@ -89,18 +92,15 @@ def _prepare_out_dir(path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise UserError(f"cannot create --out-dir {path}: {err.strerror or err}") from None
+        raise UserError(f"cannot create --out {path}: {err.strerror or err}") from None
     check_writable_folder(path, path)
     return path
 
 
 def _labels(values, col: str, model, name: str):
     """Measured values as floats; text class labels go through the model's stored label mapping."""
-    import numpy as np
-    import pandas as pd
-
-    from molgen.cli import UserError
-    from molgen.data.table import MISSING_TOKENS, target_to_float
+    from molgen.data.labels import encode_labels
+    from molgen.data.table import target_to_float
 
     try:
         return target_to_float(values, col).to_numpy(dtype="float64")
@@ -108,14 +108,7 @@ def _labels(values, col: str, model, name: str):
         mapping = model.info.get("label_mapping", {}).get(name) if model.task == "binary" else None
         if not mapping:
             raise
-    text = [None if pd.isna(v) or str(v).strip().lower() in MISSING_TOKENS else str(v).strip() for v in values]
-    unknown = sorted({t for t in text if t is not None and t not in mapping})
-    if unknown:
-        raise UserError(
-            f"target column {col!r} has labels {', '.join(map(repr, unknown[:5]))} that the model does not know; "
-            f"it was trained with {', '.join(f'{k!r} -> {v}' for k, v in mapping.items())}"
-        )
-    return np.array([np.nan if t is None else float(mapping[t]) for t in text])
+    return encode_labels(values, col, mapping)
 
 
 def _prediction_columns(predictions, name: str, *, single: bool) -> dict:
@@ -160,7 +153,7 @@ def _figure():
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise UserError("plots need matplotlib (pip install matplotlib); leave out --out-dir to skip them") from None
+        raise UserError("plots need matplotlib (pip install matplotlib); leave out --out to skip them") from None
     figure = Figure(figsize=(5, 5), dpi=120, layout="constrained")
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()
@@ -170,7 +163,8 @@ def _plot(out_dir: Path, task: str, name: str, metrics: dict, *, y, mu, sigma, l
     """Parity plot (regression) or ROC curve (binary) as PNG; ``None`` when no curve can be drawn."""
     import numpy as np
 
-    from molgen.cli._io import atomic_output, format_metrics
+    from molgen.cli._io import format_metrics
+    from molgen.utils.files import atomic_path
 
     ok = np.isfinite(y) & np.isfinite(mu)
     figure, ax = _figure()
@@ -204,7 +198,7 @@ def _plot(out_dir: Path, task: str, name: str, metrics: dict, *, y, mu, sigma, l
         shown = {k: metrics[k] for k in ("rmse", "r2", "coverage", "n") if k in metrics}
         ax.text(0.03, 0.97, format_metrics(shown).replace("  ", "\n"), transform=ax.transAxes, va="top", fontsize=8)
         path = out_dir / f"parity_{_safe(name)}.png"
-    with atomic_output(path) as tmp:
+    with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png")
     return path
 

@@ -13,22 +13,29 @@ import sys
 from pathlib import Path
 
 from molgen.cli._io import positive_int as _positive_int
+from molgen.cli.options import TABLE_HELP, add_command
 
 #: sub-subcommand -> module offering ``add_parser(subparsers)`` and ``run(args)``
 DELEGATED = {"optimize": "molgen.cli._generate_optimize", "evaluate": "molgen.cli._generate_evaluate"}
 
+HELP = "generative design: train a SMILES prior, sample, optimize, evaluate"
+DESCRIPTION = """Generate molecules with a SMILES language model. 'sample' uses the small MOSES-trained prior shipped with molgen unless
+--model names another."""
+SAMPLE_HELP = "sample SMILES from a prior and label each valid / invalid_smiles / duplicate"
+SAMPLE_DESCRIPTION = """Sample N strings from a prior and write a table with smiles (canonical when valid), raw_smiles, state (valid,
+invalid_smiles or duplicate), error and log_likelihood, in draw order."""
+TRAIN_HELP = "train a SMILES prior (GRU/LSTM/transformer) on MOSES or a SMILES file, with checkpoints"
+TRAIN_DESCRIPTION = """Train a SMILES language model by teacher forcing, streaming the file in chunks. Writes OUT/checkpoint.pt every
+--checkpoint-every steps (continue with --resume) and the prior (prior.json + weights.safetensors) at the end. Default data: the MOSES
+training set."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="generative design: train a SMILES prior, sample, optimize, evaluate",
-        description="Generate molecules with a SMILES language model. 'sample' uses the small MOSES-trained "
-        "prior shipped with molgen unless --model names another.",
-    )
+    parser = add_command(subparsers, "generate", None, HELP, DESCRIPTION)
     sub = parser.add_subparsers(dest="generate_command", required=True, metavar="ACTION")
     _add_train(sub)
     _add_sample(sub)
-    for name, module in DELEGATED.items():
+    for module in DELEGATED.values():
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:
@@ -39,35 +46,24 @@ def add_parser(subparsers) -> None:
 
 
 def _add_sample(sub) -> None:
-    p = sub.add_parser(
-        "sample",
-        help="sample SMILES from a prior and label each valid / invalid_smiles / duplicate",
-        description="Sample N strings from a prior and write a table with smiles (canonical when valid), "
-        "raw_smiles, state (valid, invalid_smiles or duplicate), error and log_likelihood, in draw order.",
-    )
+    p = add_command(sub, "sample", run_sample, SAMPLE_HELP, SAMPLE_DESCRIPTION)
     p.add_argument("--n", type=_positive_int, required=True, help="number of strings to sample")
-    p.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .csv.gz, .tsv, .tsv.gz or .parquet")
+    p.add_argument("--out", required=True, metavar="FILE", help=f"output table: {TABLE_HELP}")
     p.add_argument("--seed", type=int, help="random seed (same seed, n and device -> same table)")
     p.add_argument("--model", metavar="DIR", help="prior directory (default: the shipped MOSES prior)")
     p.add_argument("--temperature", type=_positive_float, default=1.0, help="softmax temperature (default: %(default)s)")
     p.add_argument("--batch-size", type=_positive_int, default=1024, help="strings drawn at once (default: %(default)s)")
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when present), cpu, cuda, ...")
-    p.set_defaults(run=run_sample)
 
 
 def _add_train(sub) -> None:
-    p = sub.add_parser(
-        "train-prior",
-        help="train a SMILES prior (GRU/LSTM/transformer) on MOSES or a SMILES file, with checkpoints",
-        description="Train a SMILES language model by teacher forcing, streaming the file in chunks. "
-        "Writes OUT/checkpoint.pt every --checkpoint-every steps (continue with --resume) and the prior "
-        "(prior.json + weights.safetensors) at the end. Default data: the MOSES training set.",
-    )
+    p = add_command(sub, "train-prior", run_train, TRAIN_HELP, TRAIN_DESCRIPTION)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder for the checkpoint and the prior")
     p.add_argument("--data", metavar="FILE", help="CSV/TSV (.gz allowed) with a SMILES column, or .smi (default: MOSES train)")
     p.add_argument("--smiles-col", metavar="COL", help="SMILES column of a CSV (default: SMILES or smiles)")
-    p.add_argument("--tokenizer", default="smiles", choices=["smiles", "selfies"],
-                   help="regex SMILES tokens or SELFIES symbols (default: %(default)s)")
+    p.add_argument(
+        "--tokenizer", default="smiles", choices=["smiles", "selfies"], help="regex SMILES tokens or SELFIES symbols (default: %(default)s)"
+    )
     p.add_argument("--architecture", default="gru", choices=["gru", "lstm", "transformer"])
     p.add_argument("--hidden-size", type=_positive_int, default=512, help="RNN width (default: %(default)s)")
     p.add_argument("--num-layers", type=_positive_int, default=3, help="RNN / transformer layers (default: %(default)s)")
@@ -84,17 +80,22 @@ def _add_train(sub) -> None:
     p.add_argument("--max-molecules", type=_positive_int, help="stop after this many training molecules")
     p.add_argument("--time-limit", type=_positive_float, metavar="SECONDS", help="stop after this much training time")
     p.add_argument("--val-size", type=int, default=2000, help="SMILES held out for the validation NLL")
-    p.add_argument("--shuffle", default="global", choices=["global", "chunk"],
-                   help="chunks drawn from the whole file (for ordered files such as MOSES), or consecutive rows "
-                   "(default: %(default)s)")
+    p.add_argument(
+        "--shuffle",
+        default="global",
+        choices=["global", "chunk"],
+        help="chunks drawn from the whole file (for ordered files such as MOSES), or consecutive rows (default: %(default)s)",
+    )
     p.add_argument("--checkpoint-every", type=_positive_int, default=500, metavar="STEPS")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt exactly")
-    p.add_argument("--init-from", metavar="DIR", help="start from this saved prior's weights and vocabulary "
-                   "(transfer learning; its sizes replace the size options)")
+    p.add_argument(
+        "--init-from",
+        metavar="DIR",
+        help="start from this saved prior's weights and vocabulary (transfer learning; its sizes replace the size options)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="torch device: auto (CUDA when present), cpu, cuda, ...")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=run_train)
 
 
 def run_sample(args) -> int:
@@ -162,8 +163,6 @@ def run_train(args) -> int:
 
 def _device(text: str):
     return None if text == "auto" else text
-
-
 
 
 def _positive_float(text: str) -> float:

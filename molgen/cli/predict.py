@@ -5,24 +5,22 @@
 
 import sys
 
+from molgen.cli.options import TABLE_HELP, add_command, add_data, add_model, add_predict_batch_size, add_sep
+
+HELP = "predict a molecule file with a trained model"
+DESCRIPTION = """Predict every row of a molecule file with a model directory written by 'molgen train'. The output keeps all input
+columns in order and adds smiles_std, prediction, uncertainty, lower/upper (conformal interval), ad_similarity, state and error; rows
+whose molecule cannot be read get NaN and the reason. An output column whose name is taken by an input column is prefixed with
+'molgen_'."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "predict",
-        help="predict a molecule file with a trained model",
-        description="Predict every row of a molecule file with a model directory written by 'molgen train'. "
-        "The output keeps all input columns in order and adds smiles_std, prediction, uncertainty, "
-        "lower/upper (conformal interval), ad_similarity, state and error; rows whose molecule cannot be "
-        "read get NaN and the reason. An output column whose name is taken by an input column is "
-        "prefixed with 'molgen_'.",
-    )
-    parser.add_argument("--model", required=True, metavar="MODEL_DIR", help="model directory from 'molgen train'")
-    parser.add_argument("--data", required=True, metavar="FILE", help="molecule file (.csv, .tsv, .parquet, .sdf, .smi; .gz allowed)")
-    parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES")
-    parser.add_argument("--out", required=True, metavar="FILE", help="output table: .csv, .csv.gz, .tsv, .tsv.gz or .parquet")
-    parser.add_argument("--batch-size", type=int, default=2048, help="molecules predicted at a time (default: %(default)s)")
-    parser.add_argument("--sep", help="field separator for CSV/TSV input (default: by extension)")
-    parser.set_defaults(run=run)
+    parser = add_command(subparsers, "predict", run, HELP, DESCRIPTION)
+    add_model(parser)
+    add_data(parser)
+    parser.add_argument("--out", required=True, metavar="FILE", help=f"output table: {TABLE_HELP}")
+    add_predict_batch_size(parser)
+    add_sep(parser)
 
 
 def run(args) -> int:
@@ -40,4 +38,3 @@ def run(args) -> int:
     write_table(join_columns(frame, predictions.drop(columns="smiles")), out)
     print(f"predicted {state_summary(predictions['state'])} -> {out}", file=sys.stderr)
     return 0
-

@@ -6,24 +6,22 @@
 import sys
 from pathlib import Path
 
+from molgen.cli.options import TABLE_HELP, add_command, add_data, add_sep
+
+HELP = "score and rank a molecule file with a scorer config (models, QED, SA, ...)"
+DESCRIPTION = """Build a scorer from a TOML/YAML/JSON config (see molgen/scoring/example_scorer.toml), score every molecule of a file
+and write the table sorted best first: rank, the input columns, then state, error, each objective's raw value and desirability, and
+score. Molecules that cannot be scored get NaN and come last. A 'model' objective's path is read relative to the current folder, or else
+relative to the config file's folder."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "score",
-        help="score and rank a molecule file with a scorer config (models, QED, SA, ...)",
-        description="Build a scorer from a TOML/YAML/JSON config (see molgen/scoring/example_scorer.toml), "
-        "score every molecule of a file and write the table sorted best first: rank, the input columns, "
-        "then state, error, each objective's raw value and desirability, and score. Molecules that "
-        "cannot be scored get NaN and come last. A 'model' objective's path is read relative to the "
-        "current folder, or else relative to the config file's folder.",
-    )
+    parser = add_command(subparsers, "score", run, HELP, DESCRIPTION)
     parser.add_argument("--config", required=True, metavar="SCORER", help="scorer config (.toml, .yaml, .yml or .json)")
-    parser.add_argument("--data", required=True, metavar="FILE", help="molecule file (.csv, .tsv, .parquet, .sdf, .smi; .gz allowed)")
-    parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES")
-    parser.add_argument("--out", required=True, metavar="FILE", help="ranked table: .csv, .csv.gz, .tsv, .tsv.gz or .parquet")
+    add_data(parser)
+    parser.add_argument("--out", required=True, metavar="FILE", help=f"ranked table: {TABLE_HELP}")
     parser.add_argument("--top-k", type=int, metavar="K", help="keep only the K best rows")
-    parser.add_argument("--sep", help="field separator for CSV/TSV input (default: by extension)")
-    parser.set_defaults(run=run)
+    add_sep(parser)
 
 
 def run(args) -> int:
@@ -54,8 +52,7 @@ def run(args) -> int:
     table.insert(0, name, ranked["rank"])
     write_table(table, out)
     print(
-        f"scored {len(frame)} rows: {scored} scored, {len(frame) - scored} failed (NaN, ranked last); "
-        f"wrote {len(table)} rows -> {out}",
+        f"scored {len(frame)} rows: {scored} scored, {len(frame) - scored} failed (NaN, ranked last); wrote {len(table)} rows -> {out}",
         file=sys.stderr,
     )
     return 0

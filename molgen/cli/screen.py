@@ -6,18 +6,18 @@
 
 import sys
 
+from molgen.cli.options import add_address, add_command, add_model, add_renamed
+
+HELP = "screen a molecule library (file or folder, any size) with a model on Ray"
+DESCRIPTION = """Predict and score every row of a library (.smi/.csv/.tsv, optionally gzipped, .parquet, or a folder of them) with a
+model directory from 'molgen train'. OUT_DIR gets Parquet shards with every input row (id, SMILES, state, error, predictions,
+uncertainty, score), top_k.parquet/top_k.csv and summary.json. Running the same command again finishes only missing shards; an OUT_DIR
+written by another model, library or settings is refused. Joins the Ray cluster in RAY_ADDRESS or --address, else starts a local one."""
+
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "screen",
-        help="screen a molecule library (file or folder, any size) with a model on Ray",
-        description="Predict and score every row of a library (.smi/.csv/.tsv, optionally gzipped, .parquet, or a "
-        "folder of them) with a model directory from 'molgen train'. OUT_DIR gets Parquet shards with every input "
-        "row (id, SMILES, state, error, predictions, uncertainty, score), top_k.parquet/top_k.csv and summary.json. "
-        "Running the same command again finishes only missing shards; an OUT_DIR written by another model, "
-        "library or settings is refused. Joins the Ray cluster in RAY_ADDRESS or --address, else starts a local one.",
-    )
-    parser.add_argument("--model", required=True, metavar="MODEL_DIR", help="model directory from 'molgen train'")
+    parser = add_command(subparsers, "screen", run, HELP, DESCRIPTION)
+    add_model(parser)
     parser.add_argument("--library", required=True, metavar="FILE_OR_DIR", help="library file or folder of files")
     parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES ('smiles' for .smi files)")
     parser.add_argument("--id-col", metavar="COL", help="identifier column to carry into the results ('id' for .smi files)")
@@ -25,12 +25,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--top-k", type=int, required=True, metavar="K", help="rows in the top-k table")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (created; resumable)")
     parser.add_argument("--shard-size", type=int, default=8192, help="rows per shard (default: %(default)s)")
-    parser.add_argument("--workers", type=int, help="CPU workers (default: all CPUs of the cluster)")
+    parser.add_argument("--num-workers", type=int, metavar="N", help="CPU workers (default: all CPUs of the cluster)")
+    add_renamed(parser, "--workers", "--num-workers", dest="num_workers", type=int)
     parser.add_argument("--gpus", type=int, help="GPU model actors (default: every GPU; 0 forces CPU)")
-    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS, else a local instance)")
+    add_address(parser)
     parser.add_argument("--local", action="store_true", help="run in this process without Ray")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(run=run)
 
 
 def run(args) -> int:
@@ -38,7 +38,7 @@ def run(args) -> int:
     from molgen.distributed import screen
     from molgen.efficacy import CheckpointError
 
-    for name in ("top_k", "shard_size", "workers", "gpus"):
+    for name in ("top_k", "shard_size", "num_workers", "gpus"):
         value = getattr(args, name)
         if value is not None and value < (0 if name == "gpus" else 1):
             raise UserError(f"--{name.replace('_', '-')} must be >= {0 if name == 'gpus' else 1}, got {value}")
@@ -53,7 +53,7 @@ def run(args) -> int:
             top_k=args.top_k,
             shard_size=args.shard_size,
             engine="local" if args.local else "ray",
-            workers=args.workers,
+            num_workers=args.num_workers,
             gpus=args.gpus,
             address=args.address,
             progress=not args.no_progress,

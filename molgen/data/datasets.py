@@ -25,7 +25,7 @@ import csv
 import importlib.util
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
@@ -39,8 +39,25 @@ _MOSES_PACKAGE = "moses"
 _MOSES_HINT = "pip install --no-deps molsets==0.3.1"
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
+class _DatasetInfo:
+    """What a data set is, apart from its rows: the fields that :class:`Dataset` and the
+    registry entries share (see :class:`Dataset` for their meaning)."""
+
+    smiles_col: str
+    target_cols: tuple[str, ...]
+    id_col: str | None
+    task: str
+    units: str
+    description: str
+    source: str
+    license: str
+    split_col: str | None = None
+    citation: str = ""
+
+
 @dataclass(frozen=True, eq=False, repr=False)
-class Dataset:
+class Dataset(_DatasetInfo):
     """A named table of molecules with its metadata.
 
     Attributes
@@ -67,16 +84,6 @@ class Dataset:
 
     name: str
     frame: pd.DataFrame
-    smiles_col: str
-    target_cols: tuple[str, ...]
-    id_col: str | None
-    task: str
-    units: str
-    description: str
-    source: str
-    license: str
-    split_col: str | None = None
-    citation: str = ""
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -97,19 +104,9 @@ class Dataset:
 
 
 @dataclass(frozen=True)
-class _Spec:
+class _Spec(_DatasetInfo):
     locate: Callable[[], Path]
     read: Callable[[Path, int | None], pd.DataFrame]
-    smiles_col: str
-    target_cols: tuple[str, ...]
-    id_col: str | None
-    task: str
-    units: str
-    description: str
-    source: str
-    license: str
-    split_col: str | None = None
-    citation: str = ""
 
 
 DATASETS: Registry[_Spec] = Registry("dataset")
@@ -178,9 +175,7 @@ def _read_moses(path: Path, nrows: int | None) -> pd.DataFrame:
 
 
 def _read_nci(path: Path, nrows: int | None) -> pd.DataFrame:
-    return pd.read_csv(
-        path, sep="\t", header=None, names=["smiles", "id"], dtype=str, nrows=nrows, quoting=csv.QUOTE_NONE
-    )
+    return pd.read_csv(path, sep="\t", header=None, names=["smiles", "id"], dtype=str, nrows=nrows, quoting=csv.QUOTE_NONE)
 
 
 _CHEMBL_LICENSE = "CC BY-SA 3.0 Unported (ChEMBL data); files redistributed by RDKit (BSD-3-Clause)"
@@ -322,20 +317,8 @@ def load_dataset(name: str, *, nrows: int | None = None) -> Dataset:
         raise ValueError(f"nrows must be a positive integer or None, got {nrows!r}")
     spec = DATASETS.get(name)
     frame = spec.read(spec.locate(), nrows)
-    return Dataset(
-        name=name.lower(),
-        frame=frame,
-        smiles_col=spec.smiles_col,
-        target_cols=spec.target_cols,
-        id_col=spec.id_col,
-        task=spec.task,
-        units=spec.units,
-        description=spec.description,
-        source=spec.source,
-        license=spec.license,
-        split_col=spec.split_col,
-        citation=spec.citation,
-    )
+    info = {field.name: getattr(spec, field.name) for field in fields(_DatasetInfo)}
+    return Dataset(name=name.lower(), frame=frame, **info)
 
 
 __all__ = ["DATA_DIR_ENV", "DATASETS", "Dataset", "data_dir", "dataset_path", "list_datasets", "load_dataset"]

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from rdkit.Chem import rdFingerprintGenerator
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.states import InvalidMoleculeError
+from molgen.featurize.fingerprints import fingerprint_matrix
 from molgen.utils.quiet import quiet_import
 
 #: Fingerprint kinds accepted by :func:`smiles_to_numpy_dataset`.
@@ -91,22 +91,19 @@ def to_numpy_dataset(X, y=None, w=None, ids=None):
 def morgan_matrix(smiles: Sequence[str], *, counts: bool = True, radius: int = 2, n_bits: int = 2048) -> np.ndarray:
     """Morgan fingerprints (ECFP-like) of SMILES as an ``n x n_bits`` float32 matrix.
 
-    Computed with ``rdkit.Chem.rdFingerprintGenerator``; ``counts=True`` gives count
-    fingerprints, ``False`` bit fingerprints. Raises :class:`InvalidMoleculeError` naming the
-    first unparsable row.
+    Computed with :func:`molgen.featurize.fingerprints.fingerprint_matrix`; ``counts=True``
+    gives count fingerprints, ``False`` bit fingerprints. Raises :class:`InvalidMoleculeError`
+    naming the first unparsable row, ``ValueError`` for empty input or bad settings.
     """
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    compute = generator.GetCountFingerprintAsNumPy if counts else generator.GetFingerprintAsNumPy
-    rows = []
+    mols = []
     for row, text in enumerate(smiles):
         try:
-            mol = parse_smiles(text, max_heavy_atoms=None)
+            mols.append(parse_smiles(text, max_heavy_atoms=None))
         except InvalidMoleculeError as err:
             raise InvalidMoleculeError(err.smiles, err.state, f"row {row}: {err.reason}") from None
-        rows.append(compute(mol).astype(np.float32))
-    if not rows:
+    if not mols:
         raise ValueError("smiles is empty")
-    return np.stack(rows)
+    return fingerprint_matrix(mols, radius=radius, n_bits=n_bits, counts=counts).astype(np.float32)
 
 
 def smiles_to_numpy_dataset(

@@ -152,8 +152,7 @@ def _extra_fields(path: Path, sep: str) -> str:
             for line, row in enumerate(reader, start=2):
                 if len(row) > len(header):
                     return (
-                        f"line {line} has {len(row)} fields but the header has {len(header)}; "
-                        f"check the separator (--sep) and the quoting"
+                        f"line {line} has {len(row)} fields but the header has {len(header)}; check the separator (--sep) and the quoting"
                     )
     except csv.Error:
         pass

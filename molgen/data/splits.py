@@ -56,13 +56,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from rdkit import Chem
-from rdkit.Chem import rdFingerprintGenerator
-from rdkit.Chem.Scaffolds.MurckoScaffold import MurckoScaffoldSmiles
 
 from molgen.chem.parse import parse_smiles
+from molgen.chem.scaffolds import murcko_scaffold
 from molgen.chem.states import InvalidMoleculeError
+from molgen.featurize.fingerprints import fingerprint_matrix
 from molgen.utils.quiet import quiet_import, rdkit_quiet
 from molgen.utils.registry import Registry
+from molgen.utils.tanimoto import tanimoto_neighbors
 
 
 class Split(NamedTuple):
@@ -132,15 +133,6 @@ def _as_split(train, valid, test) -> Split:
 # ----------------------------------------------------------------------------- groups
 
 
-def murcko_scaffold(mol: Chem.Mol) -> str:
-    """Bemis-Murcko scaffold SMILES, chirality ignored ('' for acyclic molecules).
-
-    The same definition as DeepChem's ``ScaffoldSplitter`` and Chemprop.
-    """
-    with rdkit_quiet():
-        return MurckoScaffoldSmiles(mol=mol, includeChirality=False)
-
-
 def scaffold_groups(smiles: Sequence[str]) -> np.ndarray:
     """Integer group label per row: rows with the same Bemis-Murcko scaffold share a label.
 
@@ -155,9 +147,7 @@ def _scaffold_labels(mols: list[Chem.Mol]) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def butina_clusters(
-    smiles: Sequence[str], *, cutoff: float = 0.6, radius: int = 2, n_bits: int = 1024
-) -> np.ndarray:
+def butina_clusters(smiles: Sequence[str], *, cutoff: float = 0.6, radius: int = 2, n_bits: int = 1024) -> np.ndarray:
     """Butina cluster label per row, on Morgan bit fingerprints and Tanimoto distance.
 
     Parameters
@@ -183,9 +173,7 @@ def butina_clusters(
 
 
 def _butina_labels(mols: list[Chem.Mol], cutoff: float, radius: int, n_bits: int) -> np.ndarray:
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits)
-    bits = np.stack([generator.GetFingerprintAsNumPy(mol) for mol in mols]).astype(np.float32)
-    neighbors = _tanimoto_neighbors(bits, cutoff)
+    neighbors = tanimoto_neighbors(fingerprint_matrix(mols, radius=radius, n_bits=n_bits), cutoff)
     labels = np.full(len(mols), -1, dtype=np.int64)
     order = sorted(((len(nbrs), i) for i, nbrs in enumerate(neighbors)), reverse=True)
     n_clusters = 0
@@ -197,27 +185,6 @@ def _butina_labels(mols: list[Chem.Mol], cutoff: float, radius: int, n_bits: int
         labels[centroid] = n_clusters
         n_clusters += 1
     return labels
-
-
-def _tanimoto_neighbors(bits: np.ndarray, cutoff: float) -> list[np.ndarray]:
-    """Rows within Tanimoto distance ``cutoff`` of each row (itself included), blockwise.
-
-    Intersections come from a float32 matrix product of 0/1 rows (exact integers), so the
-    similarities equal RDKit's ``TanimotoSimilarity`` (0 for two empty fingerprints).
-    """
-    n = len(bits)
-    counts = bits.sum(axis=1, dtype=np.float64)
-    block = max(16, min(1024, 4_000_000 // n))
-    neighbors = []
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        inter = (bits[start:stop] @ bits.T).astype(np.float64)
-        union = counts[start:stop, None] + counts[None, :] - inter
-        with np.errstate(invalid="ignore", divide="ignore"):
-            distance = 1.0 - np.where(union > 0, inter / union, 0.0)
-        distance[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        neighbors.extend(np.flatnonzero(row <= cutoff) for row in distance)
-    return neighbors
 
 
 def _members(groups: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -290,7 +257,7 @@ def group_kfold(groups: Sequence, k: int = 5, seed: int | None = 0) -> list[Fold
     Returns
     -------
     list of (train_idx, test_idx)
-        ``k`` pairs of sorted int64 arrays; the test parts partition the rows.
+        As :func:`kfold` (the test parts partition the rows).
 
     Raises
     ------

@@ -118,9 +118,7 @@ def format_summary(summary: dict) -> str:
         widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
         lines.append("")
         lines += [
-            "  ".join(
-                cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-            ).rstrip()
+            "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
             for row in [header, *body]
         ]
     return "\n".join(lines)

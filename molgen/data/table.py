@@ -101,8 +101,7 @@ def target_to_float(values: pd.Series, name: str) -> pd.Series:
     infinite = np.flatnonzero(np.isinf(numbers.to_numpy()))
     if len(infinite):
         raise ValueError(
-            f"target column {name!r} has {len(infinite)} infinite value(s) in data rows "
-            f"{_row_list(infinite, numbers.to_numpy()[infinite])}"
+            f"target column {name!r} has {len(infinite)} infinite value(s) in data rows {_row_list(infinite, numbers.to_numpy()[infinite])}"
         )
     return numbers
 
@@ -323,9 +322,7 @@ class MoleculeTable:
             if not len(bad):
                 continue
             value_lists = grouped.agg(list)
-            label_lists = (
-                pd.Series(list(valid.index[present]), dtype=object).groupby(keys[present], sort=False).agg(list)
-            )
+            label_lists = pd.Series(list(valid.index[present]), dtype=object).groupby(keys[present], sort=False).agg(list)
             for key in bad:
                 first = firsts.iloc[first_of[key]]
                 record = {"first_row": firsts.index[first_of[key]], **{c: first[c] for c in id_cols}}

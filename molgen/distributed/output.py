@@ -9,18 +9,19 @@ Layout of ``OUT_DIR``::
     top_k.parquet, top_k.csv     the best rows overall, best first
     summary.json                 counts by state, throughput, identities
 
-Every file is written to a temporary name in its folder and renamed into place, so a
-killed job leaves either a whole file or none.
+Every file is written to a temporary name in its folder and renamed into place
+(:mod:`molgen.utils.files`, modes from the umask), so a killed job leaves either a
+whole file or none.
 """
 
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from molgen.utils.files import write_json as _write_json
 
 FORMAT = "molgen-screen"
 FORMAT_VERSION = 1
@@ -35,23 +36,9 @@ class OutputError(ValueError):
     """An output folder that cannot be used: written by another model, library or config."""
 
 
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path next to ``path``; rename it into place if the block succeeds."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
 def write_json(data, path) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(json_safe(data), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    """Write ``data`` (NaN as ``null``) to ``path`` atomically; :class:`molgen.utils.files.FileWriteError` if it cannot."""
+    _write_json(path, json_safe(data), indent=1)
 
 
 def json_safe(value):
@@ -108,14 +95,18 @@ def check_out_dir(out_dir, manifest: dict) -> bool:
         raise OutputError(f"{path}: not a molgen screening manifest; choose another --out")
     problems = []
     if old.get("model", {}).get("sha256") != manifest["model"]["sha256"]:
-        problems.append(f"model (it holds results of {old.get('model', {}).get('path')!r}, sha256 {str(old.get('model', {}).get('sha256'))[:12]})")
+        problems.append(
+            f"model (it holds results of {old.get('model', {}).get('path')!r}, sha256 {str(old.get('model', {}).get('sha256'))[:12]})"
+        )
     if old.get("library", {}).get("files") != manifest["library"]["files"]:
         problems.append(f"library (it holds results for {old.get('library', {}).get('root')!r}, or those files changed)")
     if old.get("settings") != manifest["settings"]:
         diff = sorted(k for k in manifest["settings"] if old.get("settings", {}).get(k) != manifest["settings"][k])
         problems.append(f"settings ({', '.join(diff) or 'format'})")
     if problems:
-        raise OutputError(f"{out}: was written by a different {'; '.join(problems)}; refusing to mix results: choose another --out or delete it")
+        raise OutputError(
+            f"{out}: was written by a different {'; '.join(problems)}; refusing to mix results: choose another --out or delete it"
+        )
     return True
 
 

@@ -60,7 +60,10 @@ def quiet_ray_data(*, timeout_s: float | None = None):
     with warnings.catch_warnings():  # Ray's own defaults trip its deprecation warnings on first use
         warnings.simplefilter("ignore", DeprecationWarning)
         ctx = DataContext.get_current()
-    saved = {k: getattr(ctx, k) for k in ("enable_progress_bars", "print_on_execution_start", "execution_no_progress_timeout_s", "target_max_block_size")}
+    saved = {
+        k: getattr(ctx, k)
+        for k in ("enable_progress_bars", "print_on_execution_start", "execution_no_progress_timeout_s", "target_max_block_size")
+    }
     levels = {name: logging.getLogger(name).level for name in _RAY_LOGGERS}
     try:
         ctx.enable_progress_bars = False

@@ -26,7 +26,9 @@ from molgen.distributed.library import (
     plan_shards,
     scan_file,
 )
-from molgen.distributed.workers import SHARD_COL, FeaturizeWorker, ModelWorker, ReadShard, WriteShard
+from molgen.distributed.workers import FeaturizeWorker, ModelWorker, ReadShard, WriteShard
+from molgen.utils.files import atomic_path
+from molgen.utils.renamed import renamed_keywords
 
 ENGINES = ("ray", "local")
 
@@ -52,7 +54,9 @@ class ScreenResult:
         if stages:
             lines.append("per stage (mol per worker-second): " + ", ".join(f"{k} {v:,.0f}" for k, v in stages.items()))
         lines += [
-            f"best score {s['best_score']:.4g}; top {len(self.top)} -> {self.out_dir / out_mod.TOP_PARQUET}" if len(self.top) else "no row could be scored",
+            f"best score {s['best_score']:.4g}; top {len(self.top)} -> {self.out_dir / out_mod.TOP_PARQUET}"
+            if len(self.top)
+            else "no row could be scored",
             f"all rows -> {self.out_dir / out_mod.SHARDS}/part-*.parquet; summary -> {self.out_dir / out_mod.SUMMARY}",
         ]
         return "\n".join(lines)
@@ -90,6 +94,7 @@ def out_fp(path: Path) -> str:
     return _fingerprint(path, path.stat().st_size)
 
 
+@renamed_keywords(workers="num_workers")
 def screen(
     model,
     library,
@@ -101,7 +106,7 @@ def screen(
     top_k: int = 100,
     shard_size: int = DEFAULT_SHARD_SIZE,
     engine: str = "ray",
-    workers: int | None = None,
+    num_workers: int | None = None,
     gpus: int | None = None,
     address: str | None = None,
     progress: bool = True,
@@ -132,9 +137,10 @@ def screen(
     engine : {"ray", "local"}
         A Ray Data pipeline (joining ``address`` / ``RAY_ADDRESS`` or starting a local
         instance), or a plain in-process loop over the same stages.
-    workers : int, optional
+    num_workers : int, optional
         Ray: model workers on CPU, or featurization tasks on a GPU machine (default: the
-        cluster's CPUs, or one less on a GPU machine).
+        cluster's CPUs, or one less on a GPU machine). ``workers`` is its deprecated name
+        (until molgen 0.2).
     gpus : int, optional
         Ray: model actors on GPUs (default: every GPU of the cluster; 0 forces CPU).
     progress : bool
@@ -228,7 +234,19 @@ def screen(
         if pending and engine == "local":
             _run_local(pending, files, model_dir, scorer, out, top_k, kwargs, bar)
         elif pending:
-            _run_ray(pending, files, model_dir, scorer, out, top_k, kwargs, bar, workers=workers, gpus=gpus, stall_timeout_s=stall_timeout_s)
+            _run_ray(
+                pending,
+                files,
+                model_dir,
+                scorer,
+                out,
+                top_k,
+                kwargs,
+                bar,
+                num_workers=num_workers,
+                gpus=gpus,
+                stall_timeout_s=stall_timeout_s,
+            )
     finally:
         bar.close()
     run_seconds = time.perf_counter() - run_start
@@ -236,11 +254,13 @@ def screen(
         stats[s.index] = out_mod.shard_done(out, s.name, s.count)
     missing = [s.name for s in shards if stats[s.index] is None]
     if missing:
-        raise RuntimeError(f"{len(missing)} shards were not written ({', '.join(missing[:5])}...); run the same command again to finish them")
+        raise RuntimeError(
+            f"{len(missing)} shards were not written ({', '.join(missing[:5])}...); run the same command again to finish them"
+        )
     top = _merge_top(out, shards, stats, files, top_k)
-    with out_mod.atomic_path(out / out_mod.TOP_PARQUET) as tmp:
+    with atomic_path(out / out_mod.TOP_PARQUET) as tmp:
         top.to_parquet(tmp, index=False)
-    with out_mod.atomic_path(out / out_mod.TOP_CSV) as tmp:
+    with atomic_path(out / out_mod.TOP_CSV) as tmp:
         top.to_csv(tmp, index=False)
     summary = _summary(manifest, shards, stats, pending, run_seconds, time.perf_counter() - started, engine, top, top_k)
     out_mod.write_json(summary, out / out_mod.SUMMARY)
@@ -283,7 +303,7 @@ def _cluster_resources(ray) -> tuple[int, int]:
     return int(res.get("CPU", 1)), int(res.get("GPU", 0))
 
 
-def _run_ray(pending, files, model_dir, scorer, out, top_k, kwargs, bar, *, workers, gpus, stall_timeout_s) -> None:
+def _run_ray(pending, files, model_dir, scorer, out, top_k, kwargs, bar, *, num_workers, gpus, stall_timeout_s) -> None:
     import ray
     from ray.data import ActorPoolStrategy, TaskPoolStrategy
 
@@ -291,7 +311,7 @@ def _run_ray(pending, files, model_dir, scorer, out, top_k, kwargs, bar, *, work
 
     cpus, cluster_gpus = _cluster_resources(ray)
     gpus = cluster_gpus if gpus is None else min(gpus, cluster_gpus)
-    workers = workers or (max(cpus - gpus, 1) if gpus else cpus)
+    workers = num_workers or (max(cpus - gpus, 1) if gpus else cpus)
     items = [dataclasses.asdict(s) for s in pending]
     # no more I/O tasks than shards: Ray warns about a pool larger than its input
     io_pool = TaskPoolStrategy(size=max(1, min(max(2, workers), 8, len(items))))
@@ -299,26 +319,47 @@ def _run_ray(pending, files, model_dir, scorer, out, top_k, kwargs, bar, *, work
     with quiet_ray_data(timeout_s=stall_timeout_s):
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         ds = ds.map_batches(
-            _read_fn, fn_kwargs={"files": [f.to_dict() for f in files], **kwargs}, batch_size=1, compute=io_pool, num_cpus=0,
+            _read_fn,
+            fn_kwargs={"files": [f.to_dict() for f in files], **kwargs},
+            batch_size=1,
+            compute=io_pool,
+            num_cpus=0,
         )
         if gpus:
             ds = ds.map_batches(
-                _featurize_fn, fn_kwargs={"model_dir": str(model_dir)}, batch_size=None,
-                compute=TaskPoolStrategy(size=workers), num_cpus=1, udf_modifying_row_count=False,
+                _featurize_fn,
+                fn_kwargs={"model_dir": str(model_dir)},
+                batch_size=None,
+                compute=TaskPoolStrategy(size=workers),
+                num_cpus=1,
+                udf_modifying_row_count=False,
             )
             ds = ds.map_batches(
-                ModelWorker, fn_constructor_args=(str(model_dir), scorer), fn_constructor_kwargs={"featurize": False, "device": "cuda"},
-                batch_size=None, compute=ActorPoolStrategy(size=gpus), num_cpus=1, num_gpus=1, udf_modifying_row_count=False,
+                ModelWorker,
+                fn_constructor_args=(str(model_dir), scorer),
+                fn_constructor_kwargs={"featurize": False, "device": "cuda"},
+                batch_size=None,
+                compute=ActorPoolStrategy(size=gpus),
+                num_cpus=1,
+                num_gpus=1,
+                udf_modifying_row_count=False,
             )
         else:
             ds = ds.map_batches(
-                ModelWorker, fn_constructor_args=(str(model_dir), scorer), fn_constructor_kwargs={"featurize": True, "device": "cpu"},
-                batch_size=None, compute=ActorPoolStrategy(size=workers), num_cpus=1, udf_modifying_row_count=False,
+                ModelWorker,
+                fn_constructor_args=(str(model_dir), scorer),
+                fn_constructor_kwargs={"featurize": True, "device": "cpu"},
+                batch_size=None,
+                compute=ActorPoolStrategy(size=workers),
+                num_cpus=1,
+                udf_modifying_row_count=False,
             )
         ds = ds.map_batches(
             _write_fn,
             fn_kwargs={"out_dir": str(out), "counts": {s.index: s.count for s in pending}, "top_k": top_k, **kwargs},
-            batch_size=None, compute=io_pool, num_cpus=0,
+            batch_size=None,
+            compute=io_pool,
+            num_cpus=0,
         )
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             bar.update(int(np.sum(batch["rows"])))

@@ -80,7 +80,9 @@ class PrepareStage:
         std = np.full(n, "", dtype=object)
         states, errors = out["state"].astype(object), out["error"].astype(object)
         if len(todo):
-            cleaned = clean_smiles(out["smiles"][todo].tolist(), standardizer=self.standardizer, max_heavy_atoms=self.max_heavy_atoms, with_inchikey=False)
+            cleaned = clean_smiles(
+                out["smiles"][todo].tolist(), standardizer=self.standardizer, max_heavy_atoms=self.max_heavy_atoms, with_inchikey=False
+            )
             std[todo] = cleaned["smiles"].to_numpy(dtype=object)
             states[todo] = cleaned["state"].to_numpy(dtype=object)
             errors[todo] = cleaned["error"].to_numpy(dtype=object)
@@ -98,8 +100,8 @@ class FeaturizeStage:
     """
 
     def __call__(self, batch: dict) -> dict:
-        from molgen.featurize import graphs_from_smiles
         from molgen.efficacy.domain import domain_fingerprints
+        from molgen.featurize import graphs_from_smiles
 
         out = _copy(batch)
         n = len(out["smiles"])

@@ -17,7 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from molgen.chem import Standardizer
+from molgen.train.config import FitConfig
+from molgen.utils.renamed import renamed_keywords
+
 CHECKPOINT_FILE = "state.pt"
+#: Defaults of :func:`fit_distributed` beyond the fitting ones (FitConfig): DDP workers per member, restarts.
+NUM_WORKERS = 2
+MAX_FAILURES = 2
+_STANDARDIZER = Standardizer()
 
 
 def train_loop(config: dict) -> None:
@@ -67,7 +75,9 @@ def train_loop(config: dict) -> None:
         if config.get("fail_after_epoch") is not None and checkpoint is None and epoch == config["fail_after_epoch"] + 1:
             raise RuntimeError(f"fault drill: worker {rank} fails once at epoch {epoch}")
         sampler.set_epoch(epoch)
-        losses, step = train_epoch(model, loader, optimizer, step, steps_per_epoch, tc, model_config.task, model_config.mean_variance, device)
+        losses, step = train_epoch(
+            model, loader, optimizer, step, steps_per_epoch, tc, model_config.task, model_config.mean_variance, device
+        )
         val = evaluate_loss(core, val_loader, model_config.task, model_config.mean_variance, device)
         if val < best:
             best, since_best = val, 0
@@ -102,26 +112,29 @@ def best_state_dict(checkpoint) -> dict:
         return torch.load(Path(folder) / CHECKPOINT_FILE, weights_only=True)["best_state"]
 
 
+@renamed_keywords(out="out_dir", coverage_target="coverage")
 def fit_distributed(
     smiles,
     targets,
     *,
-    out,
+    out_dir,
     target_names=None,
     task: str = "regression",
-    ensemble_size: int = 3,
-    num_workers: int = 2,
+    ensemble_size: int = FitConfig.ensemble_size,
+    num_workers: int = NUM_WORKERS,
     use_gpu: bool | None = None,
     model_options: dict | None = None,
     descriptors: str | None = None,
     train_config=None,
-    split_method: str = "scaffold",
-    sizes=(0.7, 0.1, 0.1, 0.1),
-    coverage_target: float = 0.9,
-    kernel: str | None = "tanimoto",
-    forest: bool = False,
+    split_method: str = FitConfig.split_method,
+    valid_split: str | None = FitConfig.valid_split,
+    sizes=FitConfig.sizes,
+    coverage: float = FitConfig.coverage,
+    standardizer: Standardizer | None = _STANDARDIZER,
+    kernel: str | None = FitConfig.kernel,
+    forest: bool = FitConfig.forest,
     storage_path=None,
-    max_failures: int = 2,
+    max_failures: int = MAX_FAILURES,
     fail_after_epoch: int | None = None,
     address: str | None = None,
 ):
@@ -129,10 +142,11 @@ def fit_distributed(
 
     Parameters
     ----------
-    smiles, targets, target_names, task, model_options, descriptors, split_method, sizes, coverage_target, kernel, forest
-        As for :func:`molgen.efficacy.fit_efficacy_model`.
-    out : path
-        Model directory to write.
+    smiles, targets, target_names, task, model_options, descriptors, split_method, valid_split, sizes, coverage, kernel, forest
+        As for :func:`molgen.efficacy.fit_efficacy_model` (defaults: :class:`molgen.train.FitConfig`).
+    out_dir : path
+        Model directory to write. ``out`` and ``coverage_target`` are the deprecated names of
+        ``out_dir`` and ``coverage`` (until molgen 0.2).
     ensemble_size : int
         Members, each trained by its own ``TorchTrainer`` run; the runs go in parallel.
     num_workers : int
@@ -140,8 +154,10 @@ def fit_distributed(
     use_gpu : bool, optional
         A GPU per worker (default: when the cluster has GPUs).
     train_config : molgen.train.TrainConfig
+    standardizer : molgen.chem.Standardizer or None
+        As for :func:`molgen.efficacy.fit_efficacy_model`: ``None`` keeps molecules as parsed.
     storage_path : path, optional
-        Where Ray Train keeps checkpoints (default: a folder ``ray_train`` beside ``out``).
+        Where Ray Train keeps checkpoints (default: a folder ``ray_train`` beside ``out_dir``).
     max_failures : int
         Restarts from the latest checkpoint after a worker failure (Ray Train
         ``FailureConfig``).
@@ -151,7 +167,7 @@ def fit_distributed(
     Returns
     -------
     molgen.efficacy.EfficacyModel
-        The saved model (also at ``out``), with ``info["ray_train"]`` recording the runs.
+        The saved model (also at ``out_dir``), with ``info["ray_train"]`` recording the runs.
 
     Raises
     ------
@@ -164,21 +180,30 @@ def fit_distributed(
     from ray.train.torch import TorchTrainer
 
     from molgen.distributed.runtime import ensure_ray
-    from molgen.models import build_model
     from molgen.efficacy import assemble_efficacy_model, prepare_training_data
     from molgen.efficacy.blend import check_kernel
+    from molgen.models import build_model
     from molgen.train import TrainConfig
 
     kernel = check_kernel(kernel)
     ensure_ray(address)
     train_config = train_config or TrainConfig()
     data = prepare_training_data(
-        smiles, targets, target_names=target_names, task=task, split_method=split_method, sizes=sizes,
-        model_options=model_options, train_config=train_config, descriptors=descriptors,
+        smiles,
+        targets,
+        target_names=target_names,
+        task=task,
+        split_method=split_method,
+        sizes=sizes,
+        valid_split=valid_split,
+        model_options=model_options,
+        train_config=train_config,
+        standardizer=standardizer,
+        descriptors=descriptors,
     )
     if use_gpu is None:
         use_gpu = ray.cluster_resources().get("GPU", 0) >= num_workers
-    out = Path(out).expanduser().resolve()
+    out = Path(out_dir).expanduser().resolve()
     storage = Path(storage_path).expanduser().resolve() if storage_path else out.parent / "ray_train"
     train_ref, valid_ref = ray.put(data.graphs(data.train)), ray.put(data.graphs(data.valid))
 
@@ -213,7 +238,7 @@ def fit_distributed(
         model = build_model(data.model_config)
         model.load_state_dict(state)
         members.append(model.eval())
-    model = assemble_efficacy_model(data, members, coverage_target=coverage_target, kernel=kernel, forest=forest)
+    model = assemble_efficacy_model(data, members, coverage=coverage, kernel=kernel, forest=forest)
     model.info["ray_train"] = {
         "num_workers": num_workers,
         "use_gpu": bool(use_gpu),

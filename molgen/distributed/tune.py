@@ -9,6 +9,16 @@ model with it is fitted and saved.
 import json
 from pathlib import Path
 
+from molgen.train.config import FitConfig, TrainConfig
+from molgen.utils.files import write_text
+from molgen.utils.renamed import renamed_keywords
+
+#: Defaults of the search itself (the fitting defaults are FitConfig's and TrainConfig's).
+NUM_SAMPLES = 16
+GRACE_PERIOD = 3
+#: Members of the final model: one unless asked (the search tunes one model).
+ENSEMBLE_SIZE = 1
+
 #: The searched hyperparameters and their default search space (Ray Tune domains are built lazily).
 DEFAULT_SPACE = {
     "depth": ("choice", [2, 3, 4, 5]),
@@ -36,16 +46,32 @@ def trial(config: dict, data=None, base: dict | None = None) -> None:
     from torch_geometric.loader import DataLoader
 
     from molgen.models import ModelConfig, build_model
-    from molgen.train import TrainConfig
     from molgen.train.loop import compute_loss, evaluate_loss, lr_at
 
-    mc = ModelConfig.from_dict({**data["model_config"], "depth": config["depth"], "hidden": config["hidden"], "ffn_hidden": config["hidden"], "dropout": config["dropout"]})
-    tc = dataclasses.replace(TrainConfig.from_dict(base), max_lr=config["max_lr"], init_lr=config["max_lr"] / 10, final_lr=config["max_lr"] / 10, batch_size=config["batch_size"], device="cpu")
+    mc = ModelConfig.from_dict(
+        {
+            **data["model_config"],
+            "depth": config["depth"],
+            "hidden": config["hidden"],
+            "ffn_hidden": config["hidden"],
+            "dropout": config["dropout"],
+        }
+    )
+    tc = dataclasses.replace(
+        TrainConfig.from_dict(base),
+        max_lr=config["max_lr"],
+        init_lr=config["max_lr"] / 10,
+        final_lr=config["max_lr"] / 10,
+        batch_size=config["batch_size"],
+        device="cpu",
+    )
     torch.manual_seed(tc.seed)
     model = build_model(mc)
     train, valid = data["train"], data["valid"]
     drop_last = len(train) % tc.batch_size == 1
-    loader = DataLoader(train, batch_size=tc.batch_size, shuffle=True, generator=torch.Generator().manual_seed(tc.seed), drop_last=drop_last)
+    loader = DataLoader(
+        train, batch_size=tc.batch_size, shuffle=True, generator=torch.Generator().manual_seed(tc.seed), drop_last=drop_last
+    )
     val_loader = DataLoader(valid, batch_size=256)
     optimizer = torch.optim.Adam(model.parameters(), lr=tc.init_lr, weight_decay=tc.weight_decay)
     step = 0
@@ -63,22 +89,38 @@ def trial(config: dict, data=None, base: dict | None = None) -> None:
         tune.report({"val_loss": val if math.isfinite(val) else 1e9, "epoch": epoch + 1})
 
 
-def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epochs: int = 100, grace_period: int = 3,
-                        space: dict | None = None, train_config=None, split_method: str = "scaffold", ensemble_size: int = 1,
-                        storage_path=None, address: str | None = None, seed: int = 0):
+@renamed_keywords(out="out_dir", max_epochs="epochs")
+def tune_efficacy_model(
+    smiles,
+    targets,
+    *,
+    out_dir,
+    num_samples: int = NUM_SAMPLES,
+    epochs: int = TrainConfig.epochs,
+    grace_period: int = GRACE_PERIOD,
+    space: dict | None = None,
+    train_config=None,
+    split_method: str = FitConfig.split_method,
+    ensemble_size: int = ENSEMBLE_SIZE,
+    storage_path=None,
+    address: str | None = None,
+    seed: int = 0,
+):
     """Search hyperparameters with ASHA; write ``best_config.json`` and the best model.
 
     Parameters
     ----------
-    out : path
+    out_dir : path
         Folder to create: ``best_config.json`` and ``model/`` (a molgen model directory
         fitted with the best configuration by :func:`molgen.efficacy.fit_efficacy_model`).
     num_samples : int
         Trials.
-    max_epochs, grace_period : int
+    epochs, grace_period : int
         ASHA's ``max_t`` and ``grace_period`` in epochs. The final model trains for up to
-        ``max_epochs`` (default 100, as :class:`molgen.train.TrainConfig`; the graph members have
+        ``epochs`` (default :class:`molgen.train.TrainConfig`'s, 100; the graph members have
         no batch norm and learn slowly, so a short budget under-trains them).
+        ``out`` and ``max_epochs`` are the deprecated names of ``out_dir`` and ``epochs``
+        (until molgen 0.2).
     space : dict, optional
         ``name -> ("choice", values) | ("uniform", lo, hi) | ("loguniform", lo, hi)``
         over ``depth``, ``hidden``, ``dropout``, ``max_lr``, ``batch_size``.
@@ -96,24 +138,27 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
 
     from molgen.distributed.runtime import ensure_ray
     from molgen.efficacy import fit_efficacy_model, prepare_training_data
-    from molgen.train import TrainConfig
 
     ensure_ray(address)
     space = {**DEFAULT_SPACE, **(space or {})}
     unknown = sorted(set(space) - set(DEFAULT_SPACE))
     if unknown:
         raise ValueError(f"unknown hyperparameter(s) {unknown}; searchable: {', '.join(DEFAULT_SPACE)}")
-    base = dataclasses.replace(train_config or TrainConfig(), epochs=max_epochs, warmup_epochs=min((train_config or TrainConfig()).warmup_epochs, max_epochs - 1))
+    base = dataclasses.replace(
+        train_config or TrainConfig(), epochs=epochs, warmup_epochs=min((train_config or TrainConfig()).warmup_epochs, epochs - 1)
+    )
     data = prepare_training_data(smiles, targets, split_method=split_method, train_config=base)
     shared = {"model_config": data.model_config.to_dict(), "train": data.graphs(data.train), "valid": data.graphs(data.valid)}
-    out = Path(out).expanduser().resolve()
+    out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     tuner = tune.Tuner(
         tune.with_resources(tune.with_parameters(trial, data=shared, base=base.to_dict()), {"cpu": 1}),
         param_space={k: _domain(v) for k, v in space.items()},
         tune_config=tune.TuneConfig(
-            metric="val_loss", mode="min", num_samples=num_samples,
-            scheduler=ASHAScheduler(max_t=max_epochs, grace_period=min(grace_period, max_epochs), reduction_factor=3),
+            metric="val_loss",
+            mode="min",
+            num_samples=num_samples,
+            scheduler=ASHAScheduler(max_t=epochs, grace_period=min(grace_period, epochs), reduction_factor=3),
             search_alg=BasicVariantGenerator(random_state=seed),
         ),
         run_config=tune.RunConfig(name="molgen-tune", storage_path=str(storage_path or out / "ray_tune"), verbose=0),
@@ -121,10 +166,18 @@ def tune_efficacy_model(smiles, targets, *, out, num_samples: int = 16, max_epoc
     best = tuner.fit().get_best_result()
     config = dict(best.config)
     record = {"config": config, "val_loss": best.metrics["val_loss"], "epochs": best.metrics["epoch"], "num_samples": num_samples}
-    (out / "best_config.json").write_text(json.dumps(record, indent=2) + "\n")
-    tc = dataclasses.replace(base, max_lr=config["max_lr"], init_lr=config["max_lr"] / 10, final_lr=config["max_lr"] / 10, batch_size=config["batch_size"])
-    model = fit_efficacy_model(list(smiles), targets, split_method=split_method, ensemble_size=ensemble_size, train_config=tc,
-                               model_options={"depth": config["depth"], "hidden": config["hidden"], "ffn_hidden": config["hidden"], "dropout": config["dropout"]})
+    write_text(out / "best_config.json", json.dumps(record, indent=2) + "\n")
+    tc = dataclasses.replace(
+        base, max_lr=config["max_lr"], init_lr=config["max_lr"] / 10, final_lr=config["max_lr"] / 10, batch_size=config["batch_size"]
+    )
+    model = fit_efficacy_model(
+        list(smiles),
+        targets,
+        split_method=split_method,
+        ensemble_size=ensemble_size,
+        train_config=tc,
+        model_options={"depth": config["depth"], "hidden": config["hidden"], "ffn_hidden": config["hidden"], "dropout": config["dropout"]},
+    )
     model.info["tune"] = record
     model.save(out / "model")
     return record

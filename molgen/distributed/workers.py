@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from molgen.distributed.library import LibraryFile, Shard, read_shard
-from molgen.distributed.output import atomic_path, json_safe, shard_paths, write_json
+from molgen.distributed.output import json_safe, shard_paths, write_json
 from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
+from molgen.utils.files import atomic_path
 
 SHARD_COL = "_shard"
 #: per-row share of a stage's wall time, ``_seconds_<stage>``; summed per shard into its stats

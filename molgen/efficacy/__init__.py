@@ -2,8 +2,9 @@
 
 from molgen.efficacy.attribution import Attribution, atom_attributions, draw_attributions
 from molgen.efficacy.checkpoint import CheckpointError
-from molgen.efficacy.model import EfficacyModel, load_model
 from molgen.efficacy.fit import assemble_efficacy_model, fit_efficacy_model
+from molgen.efficacy.from_file import fit_from_file
+from molgen.efficacy.model import EfficacyModel, load_model
 from molgen.efficacy.prepare import TrainingData, prepare_training_data
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "atom_attributions",
     "draw_attributions",
     "fit_efficacy_model",
+    "fit_from_file",
     "load_model",
     "prepare_training_data",
 ]

@@ -153,9 +153,7 @@ def _target_index(model, target) -> int:
 
 def _standardized_graph(model, smiles):
     """Standardize like ``EfficacyModel.predict`` does, then featurize the canonical SMILES."""
-    row = clean_smiles(
-        [smiles], standardizer=model.standardizer, max_heavy_atoms=model.max_heavy_atoms, with_inchikey=False
-    ).iloc[0]
+    row = clean_smiles([smiles], standardizer=model.standardizer, max_heavy_atoms=model.max_heavy_atoms, with_inchikey=False).iloc[0]
     if row["state"] != MolState.VALID.value:
         raise InvalidMoleculeError(row["input"], MolState(row["state"]), row["error"])
     graph = smiles_to_graph(row["smiles"], standardizer=None, max_heavy_atoms=None)

@@ -12,9 +12,9 @@ import itertools
 
 import numpy as np
 
+from molgen.efficacy.domain import atom_pair_fingerprints
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
-from molgen.efficacy.domain import atom_pair_fingerprints
 
 #: ``tanimoto``: mean Tanimoto similarity on Morgan and atom-pair bits (the default);
 #: ``tanimoto_morgan``: Morgan bits alone (the default until 2026-11-30).
@@ -97,8 +97,7 @@ def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", for
     fit_rows = np.concatenate([train, valid])
     atom_pairs = atom_pair_fingerprints([data.smiles[i] for i in fit_rows]) if kernel == "tanimoto" else None
     try:
-        inner, final = _fit_members(names, model.fingerprints, atom_pairs, y[fit_rows], n,
-                                    seed=data.info["train_config"].get("seed", 0))
+        inner, final = _fit_members(names, model.fingerprints, atom_pairs, y[fit_rows], n, seed=data.info["train_config"].get("seed", 0))
     except ValueError as err:
         return {"used": False, "reason": str(err)}
     has_graph = data.featurized[valid]
@@ -122,8 +121,11 @@ def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", for
     record = {"used": True, "members": members, "weights": weights.T.round(4).tolist(), "valid_rmse": scores}
     if "kernel" in final:
         model.kernel_weight = weights[members.index("kernel")]
-        record["kernel"] = {"kind": "tanimoto", "fingerprints": ["morgan"] + ["atompair"] * (atom_pairs is not None),
-                            "lam": final["kernel"].lam.tolist()}
+        record["kernel"] = {
+            "kind": "tanimoto",
+            "fingerprints": ["morgan"] + ["atompair"] * (atom_pairs is not None),
+            "lam": final["kernel"].lam.tolist(),
+        }
     if "forest" in final:
         record["forest"] = {"kind": "random_forest", "n_trees": int(final["forest"].roots.shape[1])}
         model.forest_weight = weights[members.index("forest")]

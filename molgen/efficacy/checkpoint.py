@@ -16,14 +16,12 @@ format 4 the kernel's atom-pair fingerprints (2026-11-30); format 1 to 3 directo
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from molgen._version import __version__
+from molgen.utils.files import FileWriteError, atomic_folder
 
 FORMAT = "molgen-model"
 FORMAT_VERSION = 4
@@ -46,10 +44,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_checkpoint(
-    path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray, kernel: dict | None = None
-) -> Path:
-    """Write a model directory atomically (built in a temporary folder, then renamed).
+def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray, kernel: dict | None = None) -> Path:
+    """Write a model directory atomically (built in a temporary folder, then renamed), with the umask's modes.
 
     ``kernel`` (name -> tensor), if given, is written to ``kernel.safetensors``.
 
@@ -65,44 +61,29 @@ def save_checkpoint(
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    except OSError as err:
-        raise CheckpointError(f"{path}: cannot write the model directory ({err.strerror or err})") from None
-    try:
-        files = {}
-        for i, state in enumerate(state_dicts):
-            name = f"member_{i}.safetensors"
-            save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp / name))
-            files[name] = _sha256(tmp / name)
-        np.save(tmp / FINGERPRINTS, np.ascontiguousarray(fingerprints, dtype=np.uint8), allow_pickle=False)
-        files[FINGERPRINTS] = _sha256(tmp / FINGERPRINTS)
-        if kernel is not None:
-            save_file({k: v.detach().cpu().contiguous() for k, v in kernel.items()}, str(tmp / KERNEL))
-            files[KERNEL] = _sha256(tmp / KERNEL)
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "molgen_version": __version__,
-            "n_members": len(state_dicts),
-            "files": files,
-            **metadata,
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=True))
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except (OSError, SafetensorError) as err:  # disk full, quota, permissions: nothing half-written stays
-        shutil.rmtree(tmp, ignore_errors=True)
-        reason = getattr(err, "strerror", None) or str(err)
+        with atomic_folder(path) as tmp:
+            files = {}
+            for i, state in enumerate(state_dicts):
+                name = f"member_{i}.safetensors"
+                save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp / name))
+                files[name] = _sha256(tmp / name)
+            np.save(tmp / FINGERPRINTS, np.ascontiguousarray(fingerprints, dtype=np.uint8), allow_pickle=False)
+            files[FINGERPRINTS] = _sha256(tmp / FINGERPRINTS)
+            if kernel is not None:
+                save_file({k: v.detach().cpu().contiguous() for k, v in kernel.items()}, str(tmp / KERNEL))
+                files[KERNEL] = _sha256(tmp / KERNEL)
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "molgen_version": __version__,
+                "n_members": len(state_dicts),
+                "files": files,
+                **metadata,
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=True))
+    except (OSError, FileWriteError, SafetensorError) as err:  # disk full, quota, permissions: nothing half-written stays
+        reason = err.reason if isinstance(err, FileWriteError) else getattr(err, "strerror", None) or str(err)
         raise CheckpointError(f"{path}: cannot write the model directory ({reason})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 
@@ -192,9 +173,9 @@ def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray, dict | None]:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints ({type(err).__name__}: {err})") from None
     if not isinstance(fingerprints, np.ndarray) or fingerprints.dtype != np.uint8 or fingerprints.ndim != 2:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints (expected a 2-D uint8 .npy array)")
-    kernel = _load_kernel_tensors(path, manifest) if (
-        KERNEL in manifest["files"] or manifest.get("kernel") or manifest.get("forest")
-    ) else None
+    kernel = (
+        _load_kernel_tensors(path, manifest) if (KERNEL in manifest["files"] or manifest.get("kernel") or manifest.get("forest")) else None
+    )
     return manifest, states, fingerprints, kernel
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import rdFingerprintGenerator
 
+from molgen.featurize.fingerprints import packed_fingerprints
 from molgen.utils.quiet import rdkit_quiet
 
 RADIUS, N_BITS = 2, 2048
@@ -14,7 +14,7 @@ def domain_fingerprints(smiles: list[str]) -> np.ndarray:
 
     Inputs are expected to be valid, standardized SMILES; an unparsable one gets a zero row.
     """
-    return _packed(smiles, rdFingerprintGenerator.GetMorganGenerator(radius=RADIUS, fpSize=N_BITS))
+    return _packed(smiles, "morgan")
 
 
 def atom_pair_fingerprints(smiles: list[str]) -> np.ndarray:
@@ -24,14 +24,9 @@ def atom_pair_fingerprints(smiles: list[str]) -> np.ndarray:
     apart substituents sit on a scaffold that Morgan environments (radius 2) do not span.
     Inputs as for :func:`domain_fingerprints`.
     """
-    return _packed(smiles, rdFingerprintGenerator.GetAtomPairGenerator(fpSize=N_BITS))
+    return _packed(smiles, "atom_pair")
 
 
-def _packed(smiles: list[str], generator) -> np.ndarray:
-    bits = np.zeros((len(smiles), N_BITS), dtype=np.uint8)
+def _packed(smiles: list[str], kind: str) -> np.ndarray:
     with rdkit_quiet():
-        for i, smi in enumerate(smiles):
-            mol = Chem.MolFromSmiles(smi)
-            if mol is not None:
-                bits[i] = generator.GetFingerprintAsNumPy(mol)
-    return np.packbits(bits, axis=1)
+        return packed_fingerprints([Chem.MolFromSmiles(smi) for smi in smiles], kind, radius=RADIUS, n_bits=N_BITS)

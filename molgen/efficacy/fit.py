@@ -6,22 +6,26 @@ import numpy as np
 import pandas as pd
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer
-from molgen.metrics import (
-    ConformalCalibrator,
-    classification_metrics,
-    coverage,
-    miscalibration_area,
-    regression_metrics,
-    uncertainty_spearman,
-)
-from molgen.models import MoleculeModel
 from molgen.efficacy.blend import check_kernel, fit_fingerprint_members
 from molgen.efficacy.domain import domain_fingerprints
 from molgen.efficacy.model import EfficacyModel
 from molgen.efficacy.prepare import DEFAULT_SIZES, TrainingData, prepare_training_data
-from molgen.train import TrainConfig, train_ensemble
+from molgen.metrics import (
+    ConformalCalibrator,
+    classification_metrics,
+    miscalibration_area,
+    regression_metrics,
+    uncertainty_spearman,
+)
+from molgen.metrics import (
+    coverage as interval_coverage,
+)
+from molgen.models import MoleculeModel
+from molgen.train import FitConfig, TrainConfig, train_ensemble
+from molgen.utils.renamed import renamed_keywords
 
 
+@renamed_keywords(coverage_target="coverage")
 def fit_efficacy_model(
     smiles: Sequence[str],
     targets,
@@ -29,18 +33,18 @@ def fit_efficacy_model(
     target_names: Sequence[str] | None = None,
     task: str = "regression",
     n_classes: int | None = None,
-    ensemble_size: int = 3,
-    split_method: str = "scaffold",
+    ensemble_size: int = FitConfig.ensemble_size,
+    split_method: str = FitConfig.split_method,
     sizes: Sequence[float] = DEFAULT_SIZES,
-    valid_split: str | None = None,
-    coverage_target: float = 0.9,
+    valid_split: str | None = FitConfig.valid_split,
+    coverage: float = FitConfig.coverage,
     model_options: dict | None = None,
     train_config: TrainConfig = TrainConfig(),
     standardizer: Standardizer | None = Standardizer(),
     max_heavy_atoms: int | None = DEFAULT_MAX_HEAVY_ATOMS,
     descriptors: str | None = None,
-    kernel: str | None = "tanimoto",
-    forest: bool = False,
+    kernel: str | None = FitConfig.kernel,
+    forest: bool = FitConfig.forest,
     progress: bool = False,
 ) -> EfficacyModel:
     """Train an efficacy model from measured data.
@@ -51,7 +55,8 @@ def fit_efficacy_model(
     featurized as graphs and fitted as an ensemble of
     ``ensemble_size`` members that differ in their seed. For regression, a Tanimoto kernel
     ridge model on Morgan and atom-pair bits (and, if asked, a random forest) is blended in,
-    weighted on the valid part (``kernel``, ``forest``).
+    weighted on the valid part (``kernel``, ``forest``). The defaults are
+    :class:`molgen.train.FitConfig`'s.
 
     Parameters
     ----------
@@ -71,9 +76,10 @@ def fit_efficacy_model(
         part. A scaffold valid part (``valid_split="scaffold"``) keeps
         the rarest scaffold groups out of training and stops on a part whose
         mean is shifted: on CHEMBL2321810's scaffold split, test RMSE 0.83 / 0.77 against
-        0.66 / 0.59 with a random one (seeds 0 / 1; BENCHMARKS.md).
-    coverage_target : float
-        Coverage of the conformal intervals (regression).
+        0.66 / 0.59 with a random one (seeds 0 / 1; BENCHMARKS_HISTORY.md).
+    coverage : float
+        Coverage of the conformal intervals (regression). ``coverage_target`` is its
+        deprecated name (until molgen 0.2).
     model_options : dict, optional
         :class:`molgen.models.ModelConfig` fields (``encoder``, ``hidden``, ``depth``, ...).
     descriptors : {"rdkit2d", "morgan_counts"} or None
@@ -93,7 +99,7 @@ def fit_efficacy_model(
     forest : bool
         Regression: also blend a random forest on the same bits (:class:`molgen.models.forest.Forest`).
         Off by default: over 5 seeds it changed test RMSE by -0.006 to +0.05 (FreeSolv
-        random) and turned no benchmark cell (BENCHMARKS.md, "The forest member").
+        random) and turned no benchmark cell (BENCHMARKS_HISTORY.md, "The forest member").
         The blend weights of ensemble, kernel and forest (per target, summing to 1) are
         chosen on the valid part, then the fingerprint members are refitted on train +
         valid; ``info["blend"]`` records the choice. The uncertainty stays the ensemble's
@@ -112,28 +118,48 @@ def fit_efficacy_model(
     """
     kernel = check_kernel(kernel)
     data = prepare_training_data(
-        smiles, targets, target_names=target_names, task=task, n_classes=n_classes, split_method=split_method, sizes=sizes,
-        valid_split=valid_split, model_options=model_options, train_config=train_config, standardizer=standardizer,
-        max_heavy_atoms=max_heavy_atoms, descriptors=descriptors, progress=progress,
+        smiles,
+        targets,
+        target_names=target_names,
+        task=task,
+        n_classes=n_classes,
+        split_method=split_method,
+        sizes=sizes,
+        valid_split=valid_split,
+        model_options=model_options,
+        train_config=train_config,
+        standardizer=standardizer,
+        max_heavy_atoms=max_heavy_atoms,
+        descriptors=descriptors,
+        progress=progress,
     )
     members, histories = train_ensemble(
-        data.model_config, data.graphs(data.train), data.graphs(data.valid), n_members=ensemble_size, config=train_config,
+        data.model_config,
+        data.graphs(data.train),
+        data.graphs(data.valid),
+        ensemble_size=ensemble_size,
+        config=train_config,
         progress=progress,
     )
     return assemble_efficacy_model(
-        data, members, coverage_target=coverage_target, best_epochs=[h["best_epoch"] for h in histories], kernel=kernel,
+        data,
+        members,
+        coverage=coverage,
+        best_epochs=[h["best_epoch"] for h in histories],
+        kernel=kernel,
         forest=forest,
     )
 
 
+@renamed_keywords(coverage_target="coverage")
 def assemble_efficacy_model(
     data: TrainingData,
     members: list[MoleculeModel],
     *,
-    coverage_target: float = 0.9,
+    coverage: float = FitConfig.coverage,
     best_epochs: list | None = None,
-    kernel: str | None = "tanimoto",
-    forest: bool = False,
+    kernel: str | None = FitConfig.kernel,
+    forest: bool = FitConfig.forest,
 ) -> EfficacyModel:
     """Build the :class:`EfficacyModel` of trained ``members``: calibrate, evaluate, record.
 
@@ -147,8 +173,8 @@ def assemble_efficacy_model(
         From :func:`prepare_training_data`.
     members : list of MoleculeModel
         Trained on ``data.train`` (ensemble size = ``len(members)``), in eval mode.
-    coverage_target : float
-        Coverage of the conformal intervals.
+    coverage : float
+        Coverage of the conformal intervals (``coverage_target``: deprecated name).
     best_epochs : list, optional
         Each member's best epoch, recorded in ``info``.
     kernel : {"tanimoto", "tanimoto_morgan"} or None
@@ -180,7 +206,7 @@ def assemble_efficacy_model(
     if config.task == "regression" and len(calib):
         mu, sigma, _ = model.predict_molecules(data.graphs(calib), _fingerprints(data, calib), [data.smiles[i] for i in calib])
         use_sigma = len(members) > 1 or config.mean_variance
-        model.calibrator = ConformalCalibrator(coverage=coverage_target).fit(y[calib], mu, sigma if use_sigma else None)
+        model.calibrator = ConformalCalibrator(coverage=coverage).fit(y[calib], mu, sigma if use_sigma else None)
     model.metrics, model.test_table = {}, None
     if len(test):
         test_smiles = [data.smiles[i] for i in test]
@@ -199,7 +225,7 @@ def assemble_efficacy_model(
         "sizes": data.info["sizes"],
         "ensemble_size": len(members),
         "train_config": data.info["train_config"],
-        "coverage_target": coverage_target,
+        "coverage_target": coverage,  # the stored key keeps its name (model file format)
         "blend": blend_info,
     }
     if best_epochs is not None:
@@ -230,7 +256,7 @@ def _test_metrics(model: EfficacyModel, mu: np.ndarray, sigma: np.ndarray, y: np
             m = regression_metrics(y[:, k], mu[:, k])
             if model.calibrator is not None:
                 lower, upper = model._interval(mu[:, k], sigma[:, k], k)
-                m["coverage"] = coverage(y[:, k], lower, upper)
+                m["coverage"] = interval_coverage(y[:, k], lower, upper)
             if np.nanmax(sigma[:, k]) > 0:
                 m["miscalibration_area"] = miscalibration_area(y[:, k], mu[:, k], sigma[:, k])
                 m["uncertainty_spearman"] = uncertainty_spearman(y[:, k], mu[:, k], sigma[:, k])

@@ -1,7 +1,6 @@
 """The efficacy model: an ensemble with calibrated intervals and an applicability domain."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -9,15 +8,15 @@ import pandas as pd
 import torch
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer, clean_smiles
+from molgen.efficacy.blend import kernel_similarity
+from molgen.efficacy.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
 from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.metrics import ConformalCalibrator, max_tanimoto
 from molgen.models import ModelConfig, MoleculeModel, build_model
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
-from molgen.efficacy.blend import kernel_similarity
-from molgen.efficacy.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
 from molgen.train import IdentityScaler, TargetScaler, ensemble_predict
 
 TASKS = ("regression", "binary", "multiclass")
@@ -90,8 +89,10 @@ class EfficacyModel:
             similarity = K.max(axis=1) if len(K) else np.zeros(0)
             if self.kernel_fingerprints is not None:
                 if smiles is None or len(smiles) != len(fingerprints):
-                    raise ValueError("this model's kernel member compares atom pairs: pass the molecules' standardized "
-                                     f"smiles ({len(fingerprints)} of them)")
+                    raise ValueError(
+                        "this model's kernel member compares atom pairs: pass the molecules' standardized "
+                        f"smiles ({len(fingerprints)} of them)"
+                    )
                 K = kernel_similarity(K, (atom_pair_fingerprints(list(smiles)), self.kernel_fingerprints))
             mu += self.kernel_weight * (self.kernel.predict(K) - ensemble)
         if self.forest is not None and len(fingerprints):
@@ -269,13 +270,21 @@ class EfficacyModel:
                 "domain_fingerprint": {"kind": "morgan", "radius": 2, "n_bits": 2048},
                 "descriptors": None if self.descriptors is None else self.descriptors.to_dict(),
             },
-            "kernel": None if self.kernel is None else {
-                "kind": "tanimoto", "fingerprint": "domain" if self.kernel_fingerprints is None else "domain+atompair",
+            "kernel": None
+            if self.kernel is None
+            else {
+                "kind": "tanimoto",
+                "fingerprint": "domain" if self.kernel_fingerprints is None else "domain+atompair",
                 "lam": self.kernel.lam.tolist(),
-                "mean": self.kernel.mean.tolist(), "weight": np.asarray(self.kernel_weight).tolist(),
+                "mean": self.kernel.mean.tolist(),
+                "weight": np.asarray(self.kernel_weight).tolist(),
             },
-            "forest": None if self.forest is None else {
-                "kind": "random_forest", "fingerprint": "domain", "weight": np.asarray(self.forest_weight).tolist(),
+            "forest": None
+            if self.forest is None
+            else {
+                "kind": "random_forest",
+                "fingerprint": "domain",
+                "weight": np.asarray(self.forest_weight).tolist(),
             },
             "metrics": self.metrics,
             "info": self.info,
@@ -287,8 +296,13 @@ class EfficacyModel:
                 extra["atompair"] = torch.from_numpy(np.ascontiguousarray(self.kernel_fingerprints, dtype=np.uint8))
         if self.forest is not None:
             extra.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.forest.to_tensors().items()})
-        return save_checkpoint(path, metadata=metadata, state_dicts=[m.state_dict() for m in self.members],
-                               fingerprints=self.fingerprints, kernel=extra or None)
+        return save_checkpoint(
+            path,
+            metadata=metadata,
+            state_dicts=[m.state_dict() for m in self.members],
+            fingerprints=self.fingerprints,
+            kernel=extra or None,
+        )
 
 
 def _standardizer_dict(std: Standardizer) -> dict:
@@ -337,8 +351,10 @@ def load_model(path) -> EfficacyModel:
         kernel, weight, kernel_fps = _load_kernel(path, manifest, kernel_tensors, fingerprints.shape, config.n_tasks)
         forest, forest_weight = _load_forest(path, manifest, kernel_tensors, fingerprints.shape[1] * 8, config.n_tasks)
         if (0 if descriptors is None else descriptors.dim) != config.descriptor_dim:
-            raise CheckpointError(f"{path}: the model joins {config.descriptor_dim} descriptors but its featurizer makes "
-                                  f"{0 if descriptors is None else descriptors.dim}")
+            raise CheckpointError(
+                f"{path}: the model joins {config.descriptor_dim} descriptors but its featurizer makes "
+                f"{0 if descriptors is None else descriptors.dim}"
+            )
         return EfficacyModel(
             members=members,
             model_config=config,
@@ -372,8 +388,9 @@ def _load_kernel(path, manifest: dict, tensors: dict | None, fp_shape: tuple, n_
             raise CheckpointError(f"{path}: kernel member metadata and kernel.safetensors must come together")
         return None, None, None
     if spec.get("kind") != "tanimoto" or spec.get("fingerprint") not in ("domain", "domain+atompair"):
-        raise CheckpointError(f"{path}: unknown kernel member {spec.get('kind')!r} on "
-                              f"{spec.get('fingerprint')!r} fingerprints: upgrade molgen")
+        raise CheckpointError(
+            f"{path}: unknown kernel member {spec.get('kind')!r} on {spec.get('fingerprint')!r} fingerprints: upgrade molgen"
+        )
     n_fingerprints = fp_shape[0]
     atom_pairs = None
     if spec["fingerprint"] == "domain+atompair":
@@ -381,13 +398,15 @@ def _load_kernel(path, manifest: dict, tensors: dict | None, fp_shape: tuple, n_
             raise CheckpointError(f"{path}: the kernel member compares atom pairs but kernel.safetensors has none")
         atom_pairs = tensors["atompair"].numpy()
         if atom_pairs.dtype != np.uint8 or atom_pairs.shape != tuple(fp_shape):
-            raise CheckpointError(f"{path}: atom-pair fingerprints of shape {atom_pairs.shape} ({atom_pairs.dtype}) "
-                                  f"for {tuple(fp_shape)} domain fingerprints")
+            raise CheckpointError(
+                f"{path}: atom-pair fingerprints of shape {atom_pairs.shape} ({atom_pairs.dtype}) for {tuple(fp_shape)} domain fingerprints"
+            )
     alpha = tensors["alpha"].numpy()
     lam, mean, weight = (np.asarray(spec[key], dtype=np.float64) for key in ("lam", "mean", "weight"))
     if alpha.shape != (n_fingerprints, n_tasks) or not lam.shape == mean.shape == weight.shape == (n_tasks,):
-        raise CheckpointError(f"{path}: kernel member of shape {alpha.shape} does not match "
-                              f"{n_fingerprints} training fingerprints and {n_tasks} targets")
+        raise CheckpointError(
+            f"{path}: kernel member of shape {alpha.shape} does not match {n_fingerprints} training fingerprints and {n_tasks} targets"
+        )
     return KernelRidge(alpha=alpha.astype(np.float64), mean=mean, lam=lam), weight, atom_pairs
 
 

@@ -14,13 +14,13 @@ import torch
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer
 from molgen.data import MoleculeTable, split
+from molgen.efficacy.model import TASKS
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, GraphBatch, graphs_from_smiles
 from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.models import ModelConfig
-from molgen.efficacy.model import TASKS
-from molgen.train import IdentityScaler, TargetScaler, TrainConfig
+from molgen.train import FitConfig, IdentityScaler, TargetScaler, TrainConfig
 
-DEFAULT_SIZES = (0.7, 0.1, 0.1, 0.1)
+DEFAULT_SIZES = FitConfig.sizes
 DEFAULT_VALID_SPLIT = "random"
 MIN_MOLECULES = 10
 
@@ -88,9 +88,9 @@ def prepare_training_data(
     target_names: Sequence[str] | None = None,
     task: str = "regression",
     n_classes: int | None = None,
-    split_method: str = "scaffold",
+    split_method: str = FitConfig.split_method,
     sizes: Sequence[float] = DEFAULT_SIZES,
-    valid_split: str | None = None,
+    valid_split: str | None = FitConfig.valid_split,
     model_options: dict | None = None,
     train_config: TrainConfig | None = None,
     standardizer: Standardizer | None = Standardizer(),
@@ -153,8 +153,12 @@ def prepare_training_data(
             graph.y = torch.tensor(row, dtype=torch.float32).view(1, -1)
     if featurizer is not None:
         featurizer.fit([std_smiles[i] for i in train]).attach(batch.graphs, std_smiles)
-    options = {"task": task, "n_tasks": len(names), "n_classes": n_classes if task == "multiclass" else None,
-               "descriptor_dim": 0 if featurizer is None else featurizer.dim}
+    options = {
+        "task": task,
+        "n_tasks": len(names),
+        "n_classes": n_classes if task == "multiclass" else None,
+        "descriptor_dim": 0 if featurizer is None else featurizer.dim,
+    }
     options.update(model_options or {})
     config = ModelConfig(atom_dim=ATOM_FDIM, bond_dim=BOND_FDIM, **options)
     counts = table.counts()
@@ -178,8 +182,12 @@ def prepare_training_data(
         },
         standardizer=standardizer,
         max_heavy_atoms=max_heavy_atoms,
-        info={"split_method": split_method, "valid_split": valid_split or DEFAULT_VALID_SPLIT, "sizes": list(sizes),
-              "train_config": train_config.to_dict()},
+        info={
+            "split_method": split_method,
+            "valid_split": valid_split or DEFAULT_VALID_SPLIT,
+            "sizes": list(sizes),
+            "train_config": train_config.to_dict(),
+        },
         descriptors=featurizer,
     )
 
@@ -218,7 +226,7 @@ def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed:
     intervals are calibrated on molecules as new as the test molecules. The valid
     (early-stopping) part is split off the rest by ``valid_method`` (default ``"random"``):
     with a scaffold split, a scaffold valid part would take the rarest scaffold groups
-    out of training and stop on a part whose mean is shifted (BENCHMARKS.md).
+    out of training and stop on a part whose mean is shifted (BENCHMARKS_HISTORY.md).
 
     Raises
     ------
@@ -231,8 +239,9 @@ def four_way_split(smiles: list[str], method: str, sizes: Sequence[float], seed:
     first = split(smiles, method=method, sizes=(tr + va, ca, te), seed=seed)
     pool = first.train
     if va > 0:
-        inner = split([smiles[i] for i in pool], method=valid_method or DEFAULT_VALID_SPLIT,
-                      sizes=(tr / (tr + va), va / (tr + va), 0.0), seed=seed)
+        inner = split(
+            [smiles[i] for i in pool], method=valid_method or DEFAULT_VALID_SPLIT, sizes=(tr / (tr + va), va / (tr + va), 0.0), seed=seed
+        )
         train, valid = pool[inner.train], pool[inner.valid]
     else:
         train, valid = pool, pool[:0]

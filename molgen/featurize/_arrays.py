@@ -168,7 +168,9 @@ def _fast_arrays(mol: Chem.Mol):
             rows = list(map(_BONDS.index.__getitem__, zip(bonds, bond_ring)))
             bond_rows = _BONDS.table[rows]
         except KeyError:
-            bond_rows = _slow_rows(_BONDS, list(zip(bonds, bond_ring)), lambda k, key: _new_bond_row(mol, k, key, ends[2 * k], ends[2 * k + 1]))
+            bond_rows = _slow_rows(
+                _BONDS, list(zip(bonds, bond_ring)), lambda k, key: _new_bond_row(mol, k, key, ends[2 * k], ends[2 * k + 1])
+            )
         edge_attr = bond_rows.repeat(2, axis=0)
     else:
         edge_index = np.zeros((2, 0), dtype=np.int64)

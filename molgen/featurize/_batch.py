@@ -16,10 +16,17 @@ _GROUP = 8  # molecules parsed before they are featurized
 
 
 class AlignedStates:
-    """Per-row ``states`` and ``errors`` aligned with a batch's input (mixin)."""
+    """Per-row ``states`` and ``errors`` aligned with a batch's input (mixin).
+
+    ``states`` holds :class:`molgen.chem.MolState` values; ``errors`` says why a row failed
+    (``""`` for valid rows). ``len(batch)`` is the number of rows.
+    """
 
     states: list[str]
     errors: list[str]
+
+    def __len__(self) -> int:
+        return len(self.states)
 
     @property
     def valid_mask(self) -> np.ndarray:

@@ -47,8 +47,7 @@ _ATOM_LEN = {
 # stereo atoms. Query bonds (bit 4) and end points (bit 0) are not handled. Indexed by
 # the flags byte: the record size, negated when a stereo block follows, 0 if unhandled.
 _BOND_LEN = tuple(
-    0 if flags & (1 << 7 | 1 << 4 | 1) else (-1 if flags & 2 else 1) * (3 + (flags >> 3 & 1) + (flags >> 2 & 1))
-    for flags in range(256)
+    0 if flags & (1 << 7 | 1 << 4 | 1) else (-1 if flags & 2 else 1) * (3 + (flags >> 3 & 1) + (flags >> 2 & 1)) for flags in range(256)
 )
 
 

@@ -137,8 +137,13 @@ class DescriptorFeaturizer:
         return graphs
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "names": list(self.names), "log_columns": np.flatnonzero(self.log_columns).tolist(),
-                "mean": self.mean.tolist(), "std": self.std.tolist()}
+        return {
+            "kind": self.kind,
+            "names": list(self.names),
+            "log_columns": np.flatnonzero(self.log_columns).tolist(),
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "DescriptorFeaturizer":
@@ -172,4 +177,3 @@ def _log(x: np.ndarray, columns: np.ndarray) -> np.ndarray:
     x = x.copy()
     x[:, columns] = np.sign(x[:, columns]) * np.log1p(np.abs(x[:, columns]))
     return x
-

@@ -1,4 +1,12 @@
-"""Morgan (ECFP-like) fingerprints as numpy arrays, via RDKit's ``rdFingerprintGenerator``."""
+"""Fingerprints as numpy arrays: the one place molgen builds RDKit fingerprint generators.
+
+Morgan (ECFP-like) bits or counts and atom-pair bits, via RDKit's ``rdFingerprintGenerator``.
+Each setting's generator is built once (:func:`fingerprint_generator`) and shared, also
+between threads (RDKit's own multi-threaded ``GetFingerprints`` shares one generator too).
+Packed rows (:func:`packed_fingerprints`) are ``np.packbits(bits, axis=1)``, the layout of
+the applicability domain and the kernel member. Tanimoto similarity of these arrays is in
+:mod:`molgen.utils.tanimoto`.
+"""
 
 import functools
 from collections.abc import Iterable
@@ -13,13 +21,109 @@ from molgen.chem.states import InvalidMoleculeError, MolState
 from molgen.featurize._batch import AlignedStates, check_given_mol, parse, run_batch
 from molgen.utils.quiet import rdkit_quiet
 
+__all__ = [
+    "BITS_DTYPE",
+    "COUNTS_DTYPE",
+    "FINGERPRINT_KINDS",
+    "FingerprintBatch",
+    "fingerprint_generator",
+    "fingerprint_matrix",
+    "morgan_fingerprint",
+    "morgan_fingerprints",
+    "packed_fingerprints",
+]
+
 #: dtype of bit fingerprints (0/1) and of count fingerprints.
 BITS_DTYPE, COUNTS_DTYPE = np.uint8, np.int32
+#: Kinds of :func:`fingerprint_generator`.
+FINGERPRINT_KINDS = ("morgan", "atom_pair")
 
 
-@functools.lru_cache(maxsize=16)
-def _generator(radius: int, n_bits: int, chirality: bool):
-    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits, includeChirality=chirality)
+@functools.lru_cache(maxsize=32)
+def _generator(kind: str, radius: int, n_bits: int, chirality: bool):
+    if kind == "morgan":
+        return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=n_bits, includeChirality=chirality)
+    return rdFingerprintGenerator.GetAtomPairGenerator(fpSize=n_bits, includeChirality=chirality)
+
+
+def fingerprint_generator(kind: str = "morgan", *, radius: int = 2, n_bits: int = 2048, chirality: bool = False):
+    """The RDKit fingerprint generator for these settings, built once and then shared.
+
+    Parameters
+    ----------
+    kind : {"morgan", "atom_pair"}
+        Morgan environments or atom pairs (RDKit's defaults: distances 1 to 30).
+    radius : int
+        Morgan radius (2 is ECFP4-like); not used by atom pairs.
+    n_bits : int
+        Fingerprint length (folded).
+    chirality : bool
+        Include chirality in the atom invariants.
+
+    Returns
+    -------
+    rdkit.Chem.rdFingerprintGenerator.FingerprintGenerator64
+
+    Raises
+    ------
+    ValueError
+        For an unknown kind, a negative radius or a non-positive ``n_bits``.
+    """
+    if kind not in FINGERPRINT_KINDS:
+        raise ValueError(f"unknown fingerprint kind {kind!r}; choose one of: {', '.join(FINGERPRINT_KINDS)}")
+    _check_args(radius, n_bits)
+    return _generator(kind, int(radius) if kind == "morgan" else 0, int(n_bits), bool(chirality))
+
+
+def fingerprint_matrix(
+    mols: Iterable,
+    kind: str = "morgan",
+    *,
+    radius: int = 2,
+    n_bits: int = 2048,
+    chirality: bool = False,
+    counts: bool = False,
+) -> np.ndarray:
+    """Fingerprints of ready-made molecules, one row each.
+
+    Parameters
+    ----------
+    mols : iterable of rdkit.Chem.Mol or None
+        Used as given (no parsing or size checks); ``None`` gets a zero row.
+    kind, radius, n_bits, chirality
+        As for :func:`fingerprint_generator`.
+    counts : bool
+        ``True``: occurrence counts; ``False``: bits.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n x n_bits``; ``uint8`` bits or ``int32`` counts.
+
+    Raises
+    ------
+    ValueError
+        For bad settings, as :func:`fingerprint_generator`.
+    """
+    generator = fingerprint_generator(kind, radius=radius, n_bits=n_bits, chirality=chirality)
+    compute = generator.GetCountFingerprintAsNumPy if counts else generator.GetFingerprintAsNumPy
+    mols = list(mols)
+    out = np.zeros((len(mols), int(n_bits)), dtype=COUNTS_DTYPE if counts else BITS_DTYPE)
+    for i, mol in enumerate(mols):
+        if mol is not None:
+            out[i] = compute(mol)
+    return out
+
+
+def packed_fingerprints(
+    mols: Iterable, kind: str = "morgan", *, radius: int = 2, n_bits: int = 2048, chirality: bool = False
+) -> np.ndarray:
+    """Bit fingerprints packed 8 to a byte: ``np.packbits(fingerprint_matrix(...), axis=1)``.
+
+    Returns an ``n x ceil(n_bits / 8)`` uint8 array (zero rows for ``None``); arguments
+    and errors as :func:`fingerprint_matrix`.
+    """
+    return np.packbits(fingerprint_matrix(mols, kind, radius=radius, n_bits=n_bits, chirality=chirality), axis=1)
 
 
 def _check_args(radius, n_bits) -> None:
@@ -30,7 +134,7 @@ def _check_args(radius, n_bits) -> None:
 
 
 def _featurizer(radius: int, n_bits: int, counts: bool, chirality: bool):
-    generator = _generator(int(radius), int(n_bits), bool(chirality))
+    generator = fingerprint_generator("morgan", radius=radius, n_bits=n_bits, chirality=chirality)
     if counts:
         return lambda mol, _text: generator.GetCountFingerprintAsNumPy(mol)
     return lambda mol, _text: generator.GetFingerprintAsNumPy(mol)
@@ -45,18 +149,13 @@ class FingerprintBatch(AlignedStates):
     array : numpy.ndarray
         ``n x n_bits``; ``uint8`` bits or ``int32`` counts. Rows of failed inputs are
         all zero: use ``valid_mask`` (or ``states``) to tell them from real zeros.
-    states : list of str
-        :class:`molgen.chem.MolState` values.
-    errors : list of str
-        Why a row failed; ``""`` for valid rows.
+    states, errors : list of str
+        Each row's :class:`molgen.chem.MolState` value, and why it failed (``""`` if valid).
     """
 
     array: np.ndarray
     states: list[str]
     errors: list[str]
-
-    def __len__(self) -> int:
-        return len(self.states)
 
 
 def morgan_fingerprints(
@@ -85,12 +184,10 @@ def morgan_fingerprints(
         ``True``: occurrence counts (``int32``); ``False``: bits (``uint8``).
     chirality : bool
         Include chirality in the atom invariants.
-    standardizer : molgen.chem.Standardizer, optional
-        Applied after parsing (``None``: featurize as parsed).
-    max_heavy_atoms : int or None
-        Larger molecules get state ``too_many_atoms``.
-    progress : bool
-        Show a tqdm progress bar.
+    standardizer, max_heavy_atoms, progress
+        As for :func:`molgen.featurize.graphs_from_smiles`: a :class:`molgen.chem.Standardizer`
+        applied after parsing (``None``: featurize as parsed), the size above which a
+        molecule gets state ``too_many_atoms``, and whether to show a tqdm progress bar.
 
     Returns
     -------
@@ -106,7 +203,7 @@ def morgan_fingerprints(
     --------
     >>> fps = morgan_fingerprints(["CCO", "oops"], n_bits=1024)
     >>> fps.array.shape, fps.states
-    ((2, 1024), ['valid', 'invalid_smiles'])
+    ((2, 1024), ['valid', 'sanitization_error'])
     """
     _check_args(radius, n_bits)
     rows, states, errors = run_batch(

@@ -173,9 +173,6 @@ class GraphBatch(AlignedStates):
     states: list[str]
     errors: list[str]
 
-    def __len__(self) -> int:
-        return len(self.graphs)
-
     def __iter__(self) -> Iterator:
         return iter(self.graphs)
 

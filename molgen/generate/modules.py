@@ -66,8 +66,7 @@ class RNNLanguageModel(nn.Module):
         }
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         rnn = nn.GRU if cell == "gru" else nn.LSTM
-        self.rnn = rnn(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True,
-                       dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = rnn(embedding_dim, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
@@ -147,7 +146,7 @@ class TransformerLanguageModel(nn.Module):
     def step(self, ids: torch.Tensor, state=None):
         """One token per row; the state is the prefix so far (recomputed each step)."""
         prefix = ids[:, None] if state is None else torch.cat([state, ids[:, None]], dim=1)
-        prefix = prefix[:, -self.config["max_length"]:]
+        prefix = prefix[:, -self.config["max_length"] :]
         return self.forward(prefix)[:, -1], prefix
 
 

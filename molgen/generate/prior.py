@@ -5,17 +5,15 @@ from __future__ import annotations
 import copy as _copy
 import hashlib
 import json
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from molgen.generate.modules import build_module
 from molgen.generate.tokenizer import SmilesTokenizer, tokenizer_from_dict
+from molgen.utils.files import write_bytes
 
 __all__ = ["DEFAULT_MAX_LENGTH", "Prior", "PriorLoadError", "load_prior", "shipped_prior_path"]
 
@@ -272,8 +270,15 @@ class Prior:
     def save(self, path) -> None:
         """Write ``path/weights.safetensors`` and ``path/prior.json`` (with the weights' sha256).
 
-        Each file is written to a temporary name and renamed into place; ``path`` is created
-        when missing.
+        Each file is written to a temporary name and renamed into place, with the mode
+        from the umask; ``path`` is created when missing.
+
+        Raises
+        ------
+        OSError
+            ``path`` cannot be created.
+        molgen.utils.files.FileWriteError
+            A file cannot be written (disk full, permissions); the old file stays.
         """
         from safetensors.torch import save
 
@@ -283,8 +288,8 @@ class Prior:
         blob = save(state)
         config = self.config()
         config["weights_sha256"] = hashlib.sha256(blob).hexdigest()
-        atomic_write_bytes(path / WEIGHTS_FILE, blob)
-        atomic_write_bytes(path / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode())
+        write_bytes(path / WEIGHTS_FILE, blob)
+        write_bytes(path / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode())
 
     @classmethod
     def load(cls, path, device=None) -> Prior:
@@ -407,23 +412,6 @@ def label_smiles(raw: list[str]):
             states.append(MolState.VALID.value)
             errors.append("")
     return pd.DataFrame({"smiles": smiles, "raw_smiles": raw, "state": states, "error": errors})
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _check_count(n, name: str = "n") -> int:

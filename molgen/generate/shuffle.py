@@ -54,8 +54,9 @@ def validation_rows(n_rows: int, val_size: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(int(n_rows), size=int(val_size), replace=False)).astype(np.int64)
 
 
-def iter_buckets(path: Path, *, smiles_col, seed: int, epoch: int, buckets: int, start: int = 0,
-                 exclude: np.ndarray | None = None) -> Iterator[tuple[int, list[str]]]:
+def iter_buckets(
+    path: Path, *, smiles_col, seed: int, epoch: int, buckets: int, start: int = 0, exclude: np.ndarray | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(bucket, smiles)`` for buckets ``start, start + 1, ..., buckets - 1``.
 
     Rows of a bucket come in file order (the caller shuffles them). Rows whose global index

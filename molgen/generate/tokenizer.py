@@ -13,9 +13,7 @@ __all__ = ["SMILES_REGEX", "TOKENIZERS", "SelfiesTokenizer", "SmilesTokenizer", 
 
 #: One SMILES token: a bracket atom, a two-letter halogen, an organic-subset atom, a bond,
 #: a branch, a ``%nn`` ring closure or a one-digit ring closure (REINVENT's pattern).
-SMILES_REGEX = re.compile(
-    r"(\[[^\]]+]|Br|Cl|B|C|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\*|\$|%[0-9]{2}|[0-9])"
-)
+SMILES_REGEX = re.compile(r"(\[[^\]]+]|Br|Cl|B|C|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\*|\$|%[0-9]{2}|[0-9])")
 
 PAD, BOS, EOS = "<pad>", "^", "$"
 _SPECIAL = (PAD, BOS, EOS)
@@ -164,7 +162,7 @@ class SmilesTokenizer:
 
     def to_dict(self) -> dict:
         """JSON-ready description: ``{"kind": "smiles_regex", "tokens": [...]}``."""
-        return {"kind": self.kind, "tokens": self.vocab[len(_SPECIAL):]}
+        return {"kind": self.kind, "tokens": self.vocab[len(_SPECIAL) :]}
 
     @classmethod
     def from_dict(cls, data: dict) -> SmilesTokenizer:

@@ -14,9 +14,10 @@ from pathlib import Path
 import torch
 
 from molgen.generate.data_stream import count_smiles, iter_smiles_chunks, resolve_training_data
-from molgen.generate.prior import DEFAULT_MAX_LENGTH, Prior, atomic_write_bytes, load_prior, pad_sequences, resolve_device
+from molgen.generate.prior import DEFAULT_MAX_LENGTH, Prior, load_prior, pad_sequences, resolve_device
 from molgen.generate.shuffle import iter_buckets, n_buckets, validation_rows
 from molgen.generate.tokenizer import TOKENIZERS, SmilesTokenizer, UnknownTokenError
+from molgen.utils.files import write_bytes
 
 __all__ = ["CHECKPOINT_FILE", "train_prior"]
 
@@ -177,23 +178,33 @@ def train_prior(
 
     if state is None:
         if start is None:
-            tokenizer, n_rows = _build_vocabulary(data_path, settings["smiles_col"], settings["chunk_size"],
-                                                  _TOKENIZER_KINDS[settings["tokenizer"]], progress)
+            tokenizer, n_rows = _build_vocabulary(
+                data_path, settings["smiles_col"], settings["chunk_size"], _TOKENIZER_KINDS[settings["tokenizer"]], progress
+            )
         else:  # SMILES with tokens outside the starting prior's vocabulary are skipped and counted
             tokenizer, n_rows = start.tokenizer, count_smiles(data_path, smiles_col=settings["smiles_col"])
         if n_rows <= settings["val_size"]:
             raise ValueError(f"{data_path} has {n_rows} SMILES, not more than val_size={settings['val_size']}")
         settings["n_rows"] = n_rows
         torch.manual_seed(settings["seed"])
-        prior = start if start is not None else Prior(tokenizer, architecture=settings["architecture"],
-                                                      max_length=settings["max_length"], device="cpu",
-                                                      **_hyperparameters(settings))
+        prior = (
+            start
+            if start is not None
+            else Prior(
+                tokenizer,
+                architecture=settings["architecture"],
+                max_length=settings["max_length"],
+                device="cpu",
+                **_hyperparameters(settings),
+            )
+        )
         position = {"epoch": 0, "chunk": 0, "batch": 0, "step": 0, "molecules": 0, "skipped": 0, "elapsed": 0.0}
         history: list = []
     else:
         tokenizer = TOKENIZERS[_TOKENIZER_KINDS[settings.get("tokenizer", "smiles")]](state["tokens"])
-        prior = Prior(tokenizer, architecture=settings["architecture"], max_length=settings["max_length"],
-                      device="cpu", **_hyperparameters(settings))
+        prior = Prior(
+            tokenizer, architecture=settings["architecture"], max_length=settings["max_length"], device="cpu", **_hyperparameters(settings)
+        )
         prior.module.load_state_dict(state["model"])
         position = dict(state["position"])
         history = list(state["history"])
@@ -216,8 +227,14 @@ def train_prior(
 
     def save_checkpoint(val_nll: float | None) -> None:
         position["elapsed"] = elapsed_before + time.perf_counter() - started
-        record = {"step": position["step"], "molecules": position["molecules"], "elapsed_s": round(position["elapsed"], 1),
-                  "lr": _lr(settings, position["molecules"]), "train_nll": running.get("mean"), "val_nll": val_nll}
+        record = {
+            "step": position["step"],
+            "molecules": position["molecules"],
+            "elapsed_s": round(position["elapsed"], 1),
+            "lr": _lr(settings, position["molecules"]),
+            "train_nll": running.get("mean"),
+            "val_nll": val_nll,
+        }
         if not history or history[-1]["step"] != position["step"]:
             history.append(record)
         payload = {
@@ -233,20 +250,20 @@ def train_prior(
             payload["rng_cuda"] = torch.cuda.get_rng_state(device)
         buffer = io.BytesIO()
         torch.save(payload, buffer)
-        atomic_write_bytes(ckpt_path, buffer.getvalue())
+        write_bytes(ckpt_path, buffer.getvalue())
 
     running: dict = {}
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=target, initial=min(position["molecules"], target), desc="training prior", unit="mol",
-               disable=not progress, smoothing=0.05)
+    bar = tqdm(
+        total=target, initial=min(position["molecules"], target), desc="training prior", unit="mol", disable=not progress, smoothing=0.05
+    )
     stop = position["molecules"] >= target
     prior.module.train()
     try:
         while not stop:
             for chunk_index, rows in _epoch_chunks(data_path, settings, position["epoch"], position["chunk"], val_rows):
-                batches = _batches(rows, settings["batch_size"],
-                                   _chunk_generator(settings["seed"], position["epoch"], chunk_index))
+                batches = _batches(rows, settings["batch_size"], _chunk_generator(settings["seed"], position["epoch"], chunk_index))
                 for batch_index in range(position["batch"], len(batches)):
                     ids = [rows[i] for i in batches[batch_index]]
                     encoded = [_encode(tokenizer, s, settings["max_length"]) for s in ids]
@@ -261,8 +278,7 @@ def train_prior(
                     bar.update(len(ids))
                     if running:
                         bar.set_postfix(nll=f"{running['mean']:.2f}", refresh=False)
-                    stop = position["molecules"] >= target or (
-                        time_limit is not None and time.perf_counter() - started >= time_limit)
+                    stop = position["molecules"] >= target or (time_limit is not None and time.perf_counter() - started >= time_limit)
                     if stop:
                         break
                     if position["step"] % checkpoint_every == 0:
@@ -336,8 +352,9 @@ def _epoch_chunks(data_path: Path, settings: dict, epoch: int, start: int, val_r
     """``(index, training rows)`` of one epoch's chunks from chunk ``start`` on, validation rows left out."""
     if _shuffle(settings) == "global":
         buckets = n_buckets(settings["n_rows"] - settings["val_size"], settings["chunk_size"])
-        yield from iter_buckets(data_path, smiles_col=settings["smiles_col"], seed=settings["seed"], epoch=epoch,
-                                buckets=buckets, start=start, exclude=val_rows)
+        yield from iter_buckets(
+            data_path, smiles_col=settings["smiles_col"], seed=settings["seed"], epoch=epoch, buckets=buckets, start=start, exclude=val_rows
+        )
         return
     for index, chunk in enumerate(iter_smiles_chunks(data_path, chunk_size=settings["chunk_size"], smiles_col=settings["smiles_col"])):
         if index >= start:
@@ -350,8 +367,9 @@ def _validation_set(prior: Prior, data_path: Path, settings: dict, rows=None) ->
         return []
     smiles: list[str] = []
     offset = 0
-    for chunk in iter_smiles_chunks(data_path, chunk_size=max(settings["val_size"], 1000) if rows is None else 200_000,
-                                    smiles_col=settings["smiles_col"]):
+    for chunk in iter_smiles_chunks(
+        data_path, chunk_size=max(settings["val_size"], 1000) if rows is None else 200_000, smiles_col=settings["smiles_col"]
+    ):
         if rows is None:
             smiles.extend(chunk)
         else:
@@ -378,8 +396,9 @@ def _validation_nll(prior: Prior, val: list[torch.Tensor]) -> float | None:
     return round(total / count, 4)
 
 
-def _build_vocabulary(path: Path, smiles_col, chunk_size: int, kind: str = "smiles_regex",
-                      progress: bool = False) -> tuple[SmilesTokenizer, int]:
+def _build_vocabulary(
+    path: Path, smiles_col, chunk_size: int, kind: str = "smiles_regex", progress: bool = False
+) -> tuple[SmilesTokenizer, int]:
     from collections import Counter
 
     cls = TOKENIZERS[kind]
@@ -415,15 +434,43 @@ def _file_id(path: Path) -> str:
 #: ``train_prior(tokenizer=...)`` names -> tokenizer kinds.
 _TOKENIZER_KINDS = {"smiles": "smiles_regex", "selfies": "selfies"}
 
-_SETTING_NAMES = ("smiles_col", "tokenizer", "architecture", "hidden_size", "num_layers", "embedding_dim", "d_model", "num_heads",
-                  "dropout", "max_length", "batch_size", "learning_rate", "lr_decay", "lr_decay_molecules", "clip_grad",
-                  "val_size", "chunk_size", "shuffle", "seed")
+_SETTING_NAMES = (
+    "smiles_col",
+    "tokenizer",
+    "architecture",
+    "hidden_size",
+    "num_layers",
+    "embedding_dim",
+    "d_model",
+    "num_heads",
+    "dropout",
+    "max_length",
+    "batch_size",
+    "learning_rate",
+    "lr_decay",
+    "lr_decay_molecules",
+    "clip_grad",
+    "val_size",
+    "chunk_size",
+    "shuffle",
+    "seed",
+)
 
 
 def _settings(args: dict) -> dict:
     settings = {k: args[k] for k in _SETTING_NAMES}
-    for name in ("hidden_size", "num_layers", "embedding_dim", "d_model", "num_heads", "max_length", "batch_size",
-                 "lr_decay_molecules", "chunk_size", "seed"):
+    for name in (
+        "hidden_size",
+        "num_layers",
+        "embedding_dim",
+        "d_model",
+        "num_heads",
+        "max_length",
+        "batch_size",
+        "lr_decay_molecules",
+        "chunk_size",
+        "seed",
+    ):
         value = settings[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "seed" else 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -464,17 +511,29 @@ def _start_record(start: Prior, path) -> dict:
 
     config = json.loads((Path(path) / "prior.json").read_text(encoding="utf-8"))
     before = start.metadata.get("training", {})
-    return {"path": str(Path(path).resolve()), "weights_sha256": config.get("weights_sha256"),
-            "molecules_seen": before.get("molecules_seen"), "wall_time_s": before.get("wall_time_s"),
-            "settings": before.get("settings")}
+    return {
+        "path": str(Path(path).resolve()),
+        "weights_sha256": config.get("weights_sha256"),
+        "molecules_seen": before.get("molecules_seen"),
+        "wall_time_s": before.get("wall_time_s"),
+        "settings": before.get("settings"),
+    }
 
 
 def _hyperparameters(settings: dict) -> dict:
     if settings["architecture"] == "transformer":
-        return {"d_model": settings["d_model"], "num_heads": settings["num_heads"], "num_layers": settings["num_layers"],
-                "dropout": settings["dropout"]}
-    return {"embedding_dim": settings["embedding_dim"], "hidden_size": settings["hidden_size"],
-            "num_layers": settings["num_layers"], "dropout": settings["dropout"]}
+        return {
+            "d_model": settings["d_model"],
+            "num_heads": settings["num_heads"],
+            "num_layers": settings["num_layers"],
+            "dropout": settings["dropout"],
+        }
+    return {
+        "embedding_dim": settings["embedding_dim"],
+        "hidden_size": settings["hidden_size"],
+        "num_layers": settings["num_layers"],
+        "dropout": settings["dropout"],
+    }
 
 
 def _check_budget(epochs, max_molecules, time_limit, checkpoint_every) -> None:

@@ -31,3 +31,15 @@ def observed(*arrays: np.ndarray, what: str = "pairs") -> np.ndarray:
     if not mask.any():
         raise ValueError(f"no observed {what}: every row has a NaN or infinite value (n={len(mask)})")
     return mask
+
+
+def observed_rows(**named) -> list[np.ndarray]:
+    """The named inputs as 1-D float arrays, cut to the rows that are finite in all of them.
+
+    Raises ``ValueError`` naming the input for one that is not numeric or not 1-D, listing
+    the lengths when they differ, and when no row is observed.
+    """
+    arrays = {name: as_float_1d(values, name) for name, values in named.items()}
+    same_length(**arrays)
+    mask = observed(*arrays.values())
+    return [arr[mask] for arr in arrays.values()]

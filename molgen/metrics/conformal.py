@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from molgen.metrics._arrays import as_float_1d, observed, same_length
+from molgen.metrics._arrays import observed_rows
 
 _FORMAT = "molgen.ConformalCalibrator/1"
 
@@ -26,6 +26,7 @@ def conformal_quantile(scores, coverage: float) -> float:
     Returns
     -------
     float
+        The ``ceil((n + 1) * coverage)``-th smallest score.
 
     Raises
     ------
@@ -222,15 +223,14 @@ def calibrate_sigma(y_true, y_pred, sigma) -> float:
     Returns
     -------
     float
+        The factor ``s`` (``>= 0``) to multiply ``sigma`` by.
 
     Raises
     ------
     ValueError
         If lengths differ, no row is observed, or a ``sigma`` is <= 0.
     """
-    y, mu, s = as_float_1d(y_true, "y_true"), as_float_1d(y_pred, "y_pred"), as_float_1d(sigma, "sigma")
-    same_length(y_true=y, y_pred=mu, sigma=s)
-    mask = observed(y, mu, s)
-    if np.any(s[mask] <= 0):
+    y, mu, s = observed_rows(y_true=y_true, y_pred=y_pred, sigma=sigma)
+    if np.any(s <= 0):
         raise ValueError("sigma must be > 0 where observed")
-    return float(np.sqrt(np.mean(((y[mask] - mu[mask]) / s[mask]) ** 2)))
+    return float(np.sqrt(np.mean(((y - mu) / s) ** 2)))

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from molgen.metrics._arrays import as_float_1d, observed, same_length
+from molgen.metrics._arrays import observed_rows
 
 
 def spearman(a, b) -> float:
@@ -25,10 +25,7 @@ def spearman(a, b) -> float:
     ValueError
         If the lengths differ, an input is not 1-D, or no row is observed.
     """
-    a, b = as_float_1d(a, "a"), as_float_1d(b, "b")
-    same_length(a=a, b=b)
-    mask = observed(a, b)
-    a, b = a[mask], b[mask]
+    a, b = observed_rows(a=a, b=b)
     if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     with warnings.catch_warnings():
@@ -63,10 +60,7 @@ def regression_metrics(y_true, y_pred) -> dict:
     >>> round(m["mae"], 3), m["n"]
     (0.5, 2)
     """
-    y_true, y_pred = as_float_1d(y_true, "y_true"), as_float_1d(y_pred, "y_pred")
-    same_length(y_true=y_true, y_pred=y_pred)
-    mask = observed(y_true, y_pred)
-    t, p = y_true[mask], y_pred[mask]
+    t, p = observed_rows(y_true=y_true, y_pred=y_pred)
     err = p - t
     ss_tot = float(np.sum((t - t.mean()) ** 2))
     r2 = 1.0 - float(np.sum(err**2)) / ss_tot if len(t) >= 2 and ss_tot > 0 else float("nan")
@@ -75,5 +69,5 @@ def regression_metrics(y_true, y_pred) -> dict:
         "mae": float(np.mean(np.abs(err))),
         "r2": r2,
         "spearman": spearman(t, p),
-        "n": int(mask.sum()),
+        "n": len(t),
     }

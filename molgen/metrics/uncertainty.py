@@ -3,15 +3,8 @@
 import numpy as np
 from scipy import stats
 
-from molgen.metrics._arrays import as_float_1d, observed, same_length
+from molgen.metrics._arrays import observed_rows
 from molgen.metrics.regression import spearman
-
-
-def _triple(y, mu, sigma, names=("y_true", "y_pred", "sigma")):
-    arrays = [as_float_1d(a, n) for a, n in zip((y, mu, sigma), names)]
-    same_length(**dict(zip(names, arrays)))
-    mask = observed(*arrays)
-    return [a[mask] for a in arrays]
 
 
 def coverage(y_true, lower, upper) -> float:
@@ -25,6 +18,7 @@ def coverage(y_true, lower, upper) -> float:
     Returns
     -------
     float
+        The fraction covered, in [0, 1].
 
     Raises
     ------
@@ -36,7 +30,7 @@ def coverage(y_true, lower, upper) -> float:
     >>> coverage([1.0, 5.0], [0.0, 0.0], [2.0, 2.0])
     0.5
     """
-    y, lo, hi = _triple(y_true, lower, upper, ("y_true", "lower", "upper"))
+    y, lo, hi = observed_rows(y_true=y_true, lower=lower, upper=upper)
     return float(np.mean((lo <= y) & (y <= hi)))
 
 
@@ -61,6 +55,7 @@ def miscalibration_area(y_true, y_pred, sigma, *, n_bins: int = 100) -> float:
     Returns
     -------
     float
+        The area, in [0, 0.5].
 
     Raises
     ------
@@ -69,7 +64,7 @@ def miscalibration_area(y_true, y_pred, sigma, *, n_bins: int = 100) -> float:
     """
     if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
-    y, mu, s = _triple(y_true, y_pred, sigma)
+    y, mu, s = observed_rows(y_true=y_true, y_pred=y_pred, sigma=sigma)
     if np.any(s < 0):
         raise ValueError("sigma must be >= 0")
     expected = np.linspace(0.0, 1.0, n_bins + 1)
@@ -91,7 +86,7 @@ def uncertainty_spearman(y_true, y_pred, sigma) -> float:
     ValueError
         If lengths differ or no row is observed.
     """
-    y, mu, s = _triple(y_true, y_pred, sigma)
+    y, mu, s = observed_rows(y_true=y_true, y_pred=y_pred, sigma=sigma)
     return spearman(np.abs(y - mu), s)
 
 
@@ -103,7 +98,7 @@ def gaussian_nll(y_true, y_pred, sigma) -> float:
     ValueError
         If lengths differ, no row is observed, or an observed ``sigma`` is <= 0.
     """
-    y, mu, s = _triple(y_true, y_pred, sigma)
+    y, mu, s = observed_rows(y_true=y_true, y_pred=y_pred, sigma=sigma)
     if np.any(s <= 0):
         raise ValueError("sigma must be > 0 where observed")
     return float(np.mean(0.5 * np.log(2 * np.pi * s**2) + 0.5 * ((y - mu) / s) ** 2))

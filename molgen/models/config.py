@@ -116,9 +116,7 @@ class ModelConfig:
 
         if ENCODERS.get(self.encoder).graph_level:
             if self.readout is not None:
-                raise ValueError(
-                    f"encoder {self.encoder!r} has its own attention readout; leave readout as None, got {self.readout!r}"
-                )
+                raise ValueError(f"encoder {self.encoder!r} has its own attention readout; leave readout as None, got {self.readout!r}")
         else:
             readout = DEFAULT_READOUT if self.readout is None else self.readout
             READOUTS.get(readout)
@@ -170,9 +168,7 @@ class ModelConfig:
         if unknown:
             raise ValueError(f"unknown ModelConfig keys {unknown}; valid keys: {', '.join(fields)}")
         required = [
-            f.name
-            for f in dataclasses.fields(cls)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         ]
         missing = [name for name in required if name not in data]
         if missing:

@@ -26,16 +26,47 @@ __all__ = ["ENCODERS", "AttentiveFPEncoder", "DMPNNEncoder", "GINEEncoder", "bui
 ENCODERS: Registry[type[nn.Module]] = Registry("encoder")
 
 
-def _check_dims(atom_dim, bond_dim, hidden, depth, dropout) -> None:
-    check_positive_int("atom_dim", atom_dim)
-    check_positive_int("bond_dim", bond_dim)
-    check_positive_int("hidden", hidden)
-    check_positive_int("depth", depth)
-    check_dropout(dropout)
+class _Encoder(nn.Module):
+    """What every encoder shares: the checked dimensions, ``output_dim`` and the ``forward`` contract."""
+
+    def __init__(self, atom_dim: int, bond_dim: int, hidden: int, depth: int, dropout: float):
+        super().__init__()
+        check_positive_int("atom_dim", atom_dim)
+        check_positive_int("bond_dim", bond_dim)
+        check_positive_int("hidden", hidden)
+        check_positive_int("depth", depth)
+        check_dropout(dropout)
+        self.atom_dim, self.bond_dim, self.hidden, self.depth = atom_dim, bond_dim, hidden, depth
+
+    @property
+    def output_dim(self) -> int:
+        """Width of the embeddings (``hidden``)."""
+        return self.hidden
+
+    def forward(self, batch) -> Tensor:
+        """Atom embeddings, or graph embeddings when ``graph_level`` is true.
+
+        Parameters
+        ----------
+        batch : torch_geometric.data.Batch or Data
+            ``x`` (``n_atoms x atom_dim``), ``edge_index`` (``2 x n_edges``),
+            ``edge_attr`` (``n_edges x bond_dim``).
+
+        Returns
+        -------
+        Tensor
+            ``n_atoms x hidden``, or ``n_graphs x hidden`` when ``graph_level`` is true.
+
+        Raises
+        ------
+        ValueError
+            On feature widths that do not match ``atom_dim`` and ``bond_dim``.
+        """
+        raise NotImplementedError
 
 
 @ENCODERS.register("dmpnn")
-class DMPNNEncoder(nn.Module):
+class DMPNNEncoder(_Encoder):
     """Directed bond message passing (D-MPNN), as Chemprop v2's ``BondMessagePassing``.
 
     Hidden states live on directed edges ``v -> w``::
@@ -80,17 +111,11 @@ class DMPNNEncoder(nn.Module):
     graph_level = False
 
     def __init__(self, atom_dim: int, bond_dim: int, *, hidden: int = 300, depth: int = 3, dropout: float = 0.0):
-        super().__init__()
-        _check_dims(atom_dim, bond_dim, hidden, depth, dropout)
-        self.atom_dim, self.bond_dim, self.hidden, self.depth = atom_dim, bond_dim, hidden, depth
+        super().__init__(atom_dim, bond_dim, hidden, depth, dropout)
         self.W_i = nn.Linear(atom_dim + bond_dim, hidden, bias=False)
         self.W_h = nn.Linear(hidden, hidden, bias=False)
         self.W_o = nn.Linear(atom_dim + hidden, hidden)
         self.dropout = nn.Dropout(dropout)
-
-    @property
-    def output_dim(self) -> int:
-        return self.hidden
 
     @staticmethod
     def reverse_edges(edge_index: Tensor) -> Tensor:
@@ -149,19 +174,6 @@ class DMPNNEncoder(nn.Module):
         return h
 
     def forward(self, batch) -> Tensor:
-        """Atom embeddings.
-
-        Parameters
-        ----------
-        batch : torch_geometric.data.Batch or Data
-            ``x`` (``n_atoms x atom_dim``), ``edge_index`` (``2 x n_edges``),
-            ``edge_attr`` (``n_edges x bond_dim``).
-
-        Returns
-        -------
-        Tensor
-            ``n_atoms x hidden``.
-        """
         x, edge_index, edge_attr = graph_tensors(batch, self.atom_dim, self.bond_dim)
         h = self.bond_hidden(x, edge_index, edge_attr)
         incoming = h.new_zeros(x.size(0), h.size(1)).index_add_(0, edge_index[1], h)
@@ -169,7 +181,7 @@ class DMPNNEncoder(nn.Module):
 
 
 @ENCODERS.register("gine")
-class GINEEncoder(nn.Module):
+class GINEEncoder(_Encoder):
     """Graph isomorphism network with edge features (stacked ``torch_geometric.nn.GINEConv``).
 
     ``a^0 = Linear(x)``; each of ``depth`` layers computes
@@ -198,9 +210,7 @@ class GINEEncoder(nn.Module):
     graph_level = False
 
     def __init__(self, atom_dim: int, bond_dim: int, *, hidden: int = 300, depth: int = 3, dropout: float = 0.0):
-        super().__init__()
-        _check_dims(atom_dim, bond_dim, hidden, depth, dropout)
-        self.atom_dim, self.bond_dim, self.hidden, self.depth = atom_dim, bond_dim, hidden, depth
+        super().__init__(atom_dim, bond_dim, hidden, depth, dropout)
         self.lin_in = nn.Linear(atom_dim, hidden)
         self.convs = nn.ModuleList(
             GINEConv(
@@ -212,22 +222,7 @@ class GINEEncoder(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
 
-    @property
-    def output_dim(self) -> int:
-        return self.hidden
-
     def forward(self, batch) -> Tensor:
-        """Atom embeddings.
-
-        Parameters
-        ----------
-        batch : torch_geometric.data.Batch or Data
-
-        Returns
-        -------
-        Tensor
-            ``n_atoms x hidden``.
-        """
         x, edge_index, edge_attr = graph_tensors(batch, self.atom_dim, self.bond_dim)
         h = self.lin_in(x)
         for conv in self.convs:
@@ -236,7 +231,7 @@ class GINEEncoder(nn.Module):
 
 
 @ENCODERS.register("attentivefp")
-class AttentiveFPEncoder(nn.Module):
+class AttentiveFPEncoder(_Encoder):
     """AttentiveFP (``torch_geometric.nn.models.AttentiveFP``), with its own attention readout.
 
     This encoder is graph-level: ``forward`` returns one ``hidden``-wide embedding per
@@ -258,8 +253,8 @@ class AttentiveFPEncoder(nn.Module):
     Raises
     ------
     ValueError
-        On non-positive dimensions or a dropout outside ``[0, 1)``; in ``forward``, on
-        feature widths that do not match.
+        On non-positive dimensions or ``timesteps``, or a dropout outside ``[0, 1)``; in
+        ``forward``, on feature widths that do not match.
     """
 
     graph_level = True
@@ -274,10 +269,8 @@ class AttentiveFPEncoder(nn.Module):
         dropout: float = 0.0,
         timesteps: int = 2,
     ):
-        super().__init__()
-        _check_dims(atom_dim, bond_dim, hidden, depth, dropout)
+        super().__init__(atom_dim, bond_dim, hidden, depth, dropout)
         check_positive_int("timesteps", timesteps)
-        self.atom_dim, self.bond_dim, self.hidden, self.depth = atom_dim, bond_dim, hidden, depth
         self.net = AttentiveFP(
             in_channels=atom_dim,
             hidden_channels=hidden,
@@ -288,22 +281,7 @@ class AttentiveFPEncoder(nn.Module):
             dropout=dropout,
         )
 
-    @property
-    def output_dim(self) -> int:
-        return self.hidden
-
     def forward(self, batch) -> Tensor:
-        """Graph embeddings.
-
-        Parameters
-        ----------
-        batch : torch_geometric.data.Batch or Data
-
-        Returns
-        -------
-        Tensor
-            ``n_graphs x hidden``.
-        """
         x, edge_index, edge_attr = graph_tensors(batch, self.atom_dim, self.bond_dim)
         index, n_graphs = graph_index(batch)
         out = self.net(x, edge_index, edge_attr, index)
@@ -312,9 +290,7 @@ class AttentiveFPEncoder(nn.Module):
         return out
 
 
-def build_encoder(
-    name: str, atom_dim: int, bond_dim: int, *, hidden: int = 300, depth: int = 3, dropout: float = 0.0
-) -> nn.Module:
+def build_encoder(name: str, atom_dim: int, bond_dim: int, *, hidden: int = 300, depth: int = 3, dropout: float = 0.0) -> nn.Module:
     """Build an encoder by name.
 
     Parameters

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from molgen.models._labels import labelled_rows, target_matrix
+
 __all__ = ["Forest"]
 
 #: Trees per target (the RF baseline in BENCHMARKS.md uses 500). Each tree has about as many
@@ -16,7 +18,7 @@ __all__ = ["Forest"]
 N_TREES = 200
 #: Share of the features tried at each split (scikit-learn's default for regression tries all,
 #: which is slower): 0.3 beat ``"sqrt"`` on 7 of 8 test cells of CHEMBL2321810 and FreeSolv
-#: (BENCHMARKS.md, "The forest member").
+#: (BENCHMARKS_HISTORY.md, "The forest member").
 MAX_FEATURES = 0.3
 
 
@@ -44,22 +46,19 @@ class Forest:
         Raises
         ------
         ValueError
-            If shapes disagree or a target has fewer than two labels.
+            If ``X`` is not 2-D with one row per row of ``y``, or a target has fewer than two labels.
         """
         from sklearn.ensemble import RandomForestRegressor
 
         X = np.asarray(X, dtype=np.float32)
-        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        y = target_matrix(y)
         if X.ndim != 2 or len(X) != len(y):
             raise ValueError(f"features of shape {X.shape} for {len(y)} target rows")
         parts, roots, offset = [], [], 0
-        for k in range(y.shape[1]):
-            rows = np.flatnonzero(np.isfinite(y[:, k]))
-            if len(rows) < 2:
-                raise ValueError(f"target {k} has {len(rows)} labelled rows; a forest needs at least 2")
-            rf = RandomForestRegressor(
-                n_estimators=n_trees, max_features=MAX_FEATURES, n_jobs=1, random_state=seed
-            ).fit(X[rows], y[rows, k])
+        for k, rows in labelled_rows(y, "a forest"):
+            rf = RandomForestRegressor(n_estimators=n_trees, max_features=MAX_FEATURES, n_jobs=1, random_state=seed).fit(
+                X[rows], y[rows, k]
+            )
             target_roots = []
             for estimator in rf.estimators_:
                 tree = estimator.tree_
@@ -118,14 +117,22 @@ class Forest:
             raise ValueError("forest member arrays have inconsistent shapes")
         inner = a["left"] >= 0
         if (
-            (a["roots"] < 0).any() or (a["roots"] >= n).any()
-            or (a["left"][inner] >= n).any() or (a["right"][inner] < 0).any() or (a["right"][inner] >= n).any()
-            or (a["feature"][inner] < 0).any() or (a["feature"][inner] >= n_features).any()
-            or (a["left"][inner] <= np.flatnonzero(inner)).any() or (a["right"][inner] <= np.flatnonzero(inner)).any()
+            (a["roots"] < 0).any()
+            or (a["roots"] >= n).any()
+            or (a["left"][inner] >= n).any()
+            or (a["right"][inner] < 0).any()
+            or (a["right"][inner] >= n).any()
+            or (a["feature"][inner] < 0).any()
+            or (a["feature"][inner] >= n_features).any()
+            or (a["left"][inner] <= np.flatnonzero(inner)).any()
+            or (a["right"][inner] <= np.flatnonzero(inner)).any()
         ):
             raise ValueError("forest member has node indices out of range")
         return cls(
-            feature=a["feature"].astype(np.int32), threshold=a["threshold"].astype(np.float64),
-            left=a["left"].astype(np.int32), right=a["right"].astype(np.int32),
-            value=a["value"].astype(np.float64), roots=a["roots"].astype(np.int64),
+            feature=a["feature"].astype(np.int32),
+            threshold=a["threshold"].astype(np.float64),
+            left=a["left"].astype(np.int32),
+            right=a["right"].astype(np.int32),
+            value=a["value"].astype(np.float64),
+            roots=a["roots"].astype(np.int64),
         )

@@ -136,9 +136,7 @@ class RegressionHead(_Head):
         activation: str = "relu",
     ):
         n_out = 2 * n_tasks if mean_variance else n_tasks
-        super().__init__(
-            input_dim, n_tasks, n_out, hidden=hidden, n_layers=n_layers, dropout=dropout, activation=activation
-        )
+        super().__init__(input_dim, n_tasks, n_out, hidden=hidden, n_layers=n_layers, dropout=dropout, activation=activation)
         self.mean_variance = bool(mean_variance)
 
     def forward(self, z: Tensor) -> Tensor:
@@ -178,9 +176,7 @@ class BinaryHead(_Head):
         dropout: float = 0.0,
         activation: str = "relu",
     ):
-        super().__init__(
-            input_dim, n_tasks, n_tasks, hidden=hidden, n_layers=n_layers, dropout=dropout, activation=activation
-        )
+        super().__init__(input_dim, n_tasks, n_tasks, hidden=hidden, n_layers=n_layers, dropout=dropout, activation=activation)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.ffn(z)

@@ -10,50 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from molgen.utils.bits import popcount_tanimoto_blocks
+from molgen.models._labels import labelled_rows, target_matrix
+from molgen.utils.tanimoto import tanimoto_matrix
 
 __all__ = ["LAMBDAS", "KernelRidge", "leave_one_out_residuals", "tanimoto_matrix"]
 
 #: Ridge penalties tried for each target, chosen by exact leave-one-out error.
 LAMBDAS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-
-
-#: Up to this many query x training pairs, similarities are counted by popcount on 64-bit
-#: words (fast for the small batches of interactive scoring); beyond it, by float32 matrix
-#: products, which BLAS does faster.
-POPCOUNT_MAX_PAIRS = 4_000_000
-
-
-def tanimoto_matrix(query: np.ndarray, train: np.ndarray, *, chunk_size: int = 4096) -> np.ndarray:
-    """Tanimoto similarities between packed fingerprint rows (``np.packbits`` output).
-
-    Returns a float64 ``len(query) x len(train)`` matrix; two all-zero rows have similarity
-    0, as in RDKit. Intersections are counted exactly (popcounts, or float32 products of
-    0/1 rows, exact to 2**24 bits).
-    """
-    query, train = np.asarray(query), np.asarray(train)
-    if query.ndim != 2 or train.ndim != 2 or query.dtype != np.uint8 or train.dtype != np.uint8:
-        raise ValueError("tanimoto_matrix expects 2-D uint8 packed fingerprints")
-    if query.shape[1] != train.shape[1]:
-        raise ValueError(f"query has {query.shape[1]} bytes per row but train has {train.shape[1]}")
-    if hasattr(np, "bitwise_count") and len(query) * len(train) <= POPCOUNT_MAX_PAIRS:
-        return _tanimoto_popcount(query, train)
-    t = torch.from_numpy(np.unpackbits(train, axis=1).astype(np.float32))
-    t_counts = t.sum(1)
-    out = np.empty((len(query), len(train)), dtype=np.float64)
-    for start in range(0, len(query), chunk_size):
-        q = torch.from_numpy(np.unpackbits(query[start : start + chunk_size], axis=1).astype(np.float32))
-        common = (q @ t.T).double()  # exact integer counts
-        union = q.sum(1, keepdim=True).double() + t_counts[None, :].double() - common
-        out[start : start + len(q)] = torch.where(union > 0, common / union.clamp_min(1), 0.0).numpy()
-    return out
-
-
-def _tanimoto_popcount(query: np.ndarray, train: np.ndarray) -> np.ndarray:
-    out = np.empty((len(query), len(train)), dtype=np.float64)
-    for start, sim in popcount_tanimoto_blocks(query, train):
-        out[start : start + len(sim)] = sim
-    return out
 
 
 @dataclass
@@ -84,18 +47,15 @@ class KernelRidge:
         Raises
         ------
         ValueError
-            If shapes disagree or a target has fewer than two labels.
+            If ``K`` is not ``n x n`` for the ``n`` rows of ``y``, or a target has fewer than two labels.
         """
         K = np.asarray(K, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        y = target_matrix(y)
         if K.shape != (len(y), len(y)):
             raise ValueError(f"kernel matrix of shape {K.shape} for {len(y)} targets rows")
         n, t = y.shape
         alpha, mean, lams = np.zeros((n, t)), np.zeros(t), np.zeros(t)
-        for k in range(t):
-            rows = np.flatnonzero(np.isfinite(y[:, k]))
-            if len(rows) < 2:
-                raise ValueError(f"target {k} has {len(rows)} labelled rows; kernel ridge needs at least 2")
+        for k, rows in labelled_rows(y, "kernel ridge"):
             mean[k] = y[rows, k].mean()
             yc = torch.from_numpy(y[rows, k] - mean[k])
             w, V = torch.linalg.eigh(torch.from_numpy(K[np.ix_(rows, rows)]))

@@ -43,9 +43,12 @@ def observed_mask(targets: Tensor, mask: Tensor | None = None) -> Tensor:
     return observed & mask.to(torch.bool)
 
 
-def _check_shape(name: str, tensor: Tensor, shape: torch.Size) -> None:
-    if tensor.shape != shape:
-        raise ValueError(f"expected {name} of shape {tuple(shape)} (the targets' shape), got {tuple(tensor.shape)}")
+def _observed(targets: Tensor, mask: Tensor | None, **outputs: Tensor) -> Tensor:
+    """Check that each of ``outputs`` has the targets' shape, then :func:`observed_mask`."""
+    for name, tensor in outputs.items():
+        if tensor.shape != targets.shape:
+            raise ValueError(f"expected {name} of shape {tuple(targets.shape)} (the targets' shape), got {tuple(tensor.shape)}")
+    return observed_mask(targets, mask)
 
 
 def _masked_mean(per_label: Tensor, observed: Tensor) -> Tensor:
@@ -68,15 +71,14 @@ def masked_mse(preds: Tensor, targets: Tensor, mask: Tensor | None = None) -> Te
     Returns
     -------
     Tensor
-        Scalar.
+        Scalar: the mean of ``(preds - targets)^2`` over observed labels (0 when none is).
 
     Raises
     ------
     ValueError
         If shapes differ.
     """
-    _check_shape("preds", preds, targets.shape)
-    observed = observed_mask(targets, mask)
+    observed = _observed(targets, mask, preds=preds)
     targets = torch.where(observed, targets, preds.detach())
     return _masked_mean((preds - targets) ** 2, observed)
 
@@ -102,16 +104,14 @@ def gaussian_nll(mean: Tensor, variance: Tensor, targets: Tensor, mask: Tensor |
     Returns
     -------
     Tensor
-        Scalar.
+        Scalar: the mean negative log-likelihood over observed labels (0 when none is).
 
     Raises
     ------
     ValueError
         If shapes differ.
     """
-    _check_shape("mean", mean, targets.shape)
-    _check_shape("variance", variance, targets.shape)
-    observed = observed_mask(targets, mask)
+    observed = _observed(targets, mask, mean=mean, variance=variance)
     targets = torch.where(observed, targets, mean.detach())
     variance = variance.clamp_min(eps)
     return _masked_mean(0.5 * (torch.log(variance) + (targets - mean) ** 2 / variance), observed)
@@ -132,15 +132,14 @@ def masked_bce_with_logits(logits: Tensor, targets: Tensor, mask: Tensor | None 
     Returns
     -------
     Tensor
-        Scalar.
+        Scalar: the mean binary cross-entropy over observed labels (0 when none is).
 
     Raises
     ------
     ValueError
         If shapes differ.
     """
-    _check_shape("logits", logits, targets.shape)
-    observed = observed_mask(targets, mask)
+    observed = _observed(targets, mask, logits=logits)
     targets = torch.where(observed, targets.to(logits.dtype), torch.zeros_like(logits))
     per_label = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
     return _masked_mean(per_label, observed)
@@ -161,7 +160,7 @@ def masked_cross_entropy(logits: Tensor, targets: Tensor, mask: Tensor | None = 
     Returns
     -------
     Tensor
-        Scalar.
+        Scalar: the mean cross-entropy over observed labels (0 when none is).
 
     Raises
     ------
@@ -170,8 +169,7 @@ def masked_cross_entropy(logits: Tensor, targets: Tensor, mask: Tensor | None = 
     """
     if logits.dim() != 3 or logits.shape[:2] != targets.shape:
         raise ValueError(
-            f"expected logits of shape {tuple(targets.shape)} x n_classes (n_graphs x n_tasks x n_classes), "
-            f"got {tuple(logits.shape)}"
+            f"expected logits of shape {tuple(targets.shape)} x n_classes (n_graphs x n_tasks x n_classes), got {tuple(logits.shape)}"
         )
     n_classes = logits.size(-1)
     observed = observed_mask(targets, mask)

@@ -65,9 +65,7 @@ class MoleculeModel(nn.Module):
             raise ValueError(f"{type(encoder).__name__} returns atom embeddings; it needs a readout")
         expected = encoder.output_dim + descriptor_dim
         if getattr(head, "input_dim", expected) != expected:
-            raise ValueError(
-                f"head.input_dim is {head.input_dim}, expected encoder.output_dim + descriptor_dim = {expected}"
-            )
+            raise ValueError(f"head.input_dim is {head.input_dim}, expected encoder.output_dim + descriptor_dim = {expected}")
         self.encoder, self.readout, self.head = encoder, readout, head
         self.descriptor_dim = descriptor_dim
         # Batch norm of the graph embedding (Chemprop's ``batch_norm``): spreads the
@@ -157,9 +155,7 @@ def build_model(config: ModelConfig) -> MoleculeModel:
         config.encoder, config.atom_dim, config.bond_dim, hidden=config.hidden, depth=config.depth, dropout=config.dropout
     )
     readout = None if config.readout is None else build_readout(config.readout, norm=config.readout_norm)
-    ffn = dict(
-        hidden=config.ffn_hidden, n_layers=config.ffn_layers, dropout=config.dropout, activation=config.ffn_activation
-    )
+    ffn = dict(hidden=config.ffn_hidden, n_layers=config.ffn_layers, dropout=config.dropout, activation=config.ffn_activation)
     input_dim = encoder.output_dim + config.descriptor_dim
     head_cls = TASKS.get(config.task)
     if config.task == "multiclass":

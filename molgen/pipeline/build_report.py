@@ -59,7 +59,9 @@ def _model_section(folder: Path, target: str, tables: Path) -> str:
     metrics = _json(folder / "metrics.json")
     test = metrics.get("test", {}).get(target, {})
     counts = metrics.get("counts", {})
-    html = report.dict_table({**{k: v for k, v in test.items() if not isinstance(v, dict)}, **{f"{k} molecules": v for k, v in counts.items()}})
+    html = report.dict_table(
+        {**{k: v for k, v in test.items() if not isinstance(v, dict)}, **{f"{k} molecules": v for k, v in counts.items()}}
+    )
     path = folder / "test_predictions.parquet"
     if path.is_file():
         table = pd.read_parquet(path)

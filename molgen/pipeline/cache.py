@@ -2,7 +2,8 @@
 
 A stage's folder is ``<root>/<name>-<key>``; it counts as done when its ``stage.json``
 exists. Outputs are written into a temporary sibling folder that is renamed into place
-only when the stage finishes, so a killed run never leaves a half-written stage behind.
+only when the stage finishes (:func:`molgen.utils.files.atomic_folder`, modes from the
+umask), so a killed run never leaves a half-written stage behind.
 Changing a stage's config changes its key and, through ``upstream``, the key of every
 stage after it; earlier stages keep their keys and are reused.
 """
@@ -14,6 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from molgen.utils.files import atomic_folder
 
 
 @dataclass(frozen=True)
@@ -61,18 +64,11 @@ class StageCache:
             info = json.loads(marker.read_text())
             return StageResult(name, key, final, True, float(info.get("seconds", 0.0)), info.get("info", {}))
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{name}-{key}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(final, ignore_errors=True)  # a folder without its marker is unfinished
-        tmp.mkdir()
-        t0 = time.perf_counter()
-        try:
+        with atomic_folder(final) as tmp:
+            t0 = time.perf_counter()
             info = fn(tmp) or {}
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        seconds = time.perf_counter() - t0
-        record = {"stage": name, "key": key, "config": config, "upstream": list(upstream), "seconds": seconds, "info": info}
-        (tmp / "stage.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
-        tmp.rename(final)
+            seconds = time.perf_counter() - t0
+            record = {"stage": name, "key": key, "config": config, "upstream": list(upstream), "seconds": seconds, "info": info}
+            (tmp / "stage.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
         return StageResult(name, key, final, False, seconds, info)

@@ -5,23 +5,34 @@ Sections (all optional; see ``default_run.toml`` for every key and its default):
 ``[generate]`` goal-directed generation, ``[scorer]`` the objectives (the format of
 :mod:`molgen.scoring.config`, where ``model = "@efficacy"`` names the trained model),
 ``[screen]`` the library to screen, ``[report]`` what the report shows.
+
+The ``[model]`` keys (and ``run.seed``) default to :class:`molgen.train.FitConfig` and
+:class:`molgen.train.TrainConfig`, the defaults of ``molgen train`` and the Ray jobs.
+Renamed keys (``screen.workers``, now ``screen.num_workers``) still work with a
+``DeprecationWarning`` until molgen 0.2.
 """
 
 import dataclasses
-import tomllib
 import typing
+import warnings
 from importlib import resources
 from pathlib import Path
 
+import tomllib
+
 from molgen.scoring.config import ConfigError
+from molgen.train.config import FitConfig, TrainConfig
 
 EFFICACY_REF = "@efficacy"
+
+#: (section, old key) -> new key; the old key works, with a DeprecationWarning, until molgen 0.2.
+RENAMED_KEYS = {("screen", "workers"): "num_workers"}
 
 
 @dataclasses.dataclass(frozen=True)
 class RunSection:
     out_dir: str = "runs/default"
-    seed: int = 0
+    seed: int = TrainConfig.seed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,13 +45,13 @@ class DataSection:
 
 @dataclasses.dataclass(frozen=True)
 class ModelSection:
-    ensemble_size: int = 3
-    split: str = "scaffold"
-    epochs: int = 100
-    patience: int = 15
-    coverage: float = 0.9
-    kernel: str = "tanimoto"
-    forest: bool = False
+    ensemble_size: int = FitConfig.ensemble_size
+    split: str = FitConfig.split_method
+    epochs: int = TrainConfig.epochs
+    patience: int = TrainConfig.patience
+    coverage: float = FitConfig.coverage
+    kernel: str = FitConfig.kernel
+    forest: bool = FitConfig.forest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +69,7 @@ class ScreenSection:
     smiles_col: str = "smiles"
     id_col: str | None = None
     top_k: int = 100
-    workers: int = 2
+    num_workers: int = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,10 +86,13 @@ SECTIONS = {
     "screen": ScreenSection,
     "report": ReportSection,
 }
-CHOICES = {("generate", "method"): ("rl", "ga"), ("model", "split"): ("scaffold", "random", "scaffold_balanced", "cluster"),
-           ("model", "kernel"): ("tanimoto", "tanimoto_morgan", "none")}
+CHOICES = {
+    ("generate", "method"): ("rl", "ga"),
+    ("model", "split"): ("scaffold", "random", "scaffold_balanced", "cluster"),
+    ("model", "kernel"): ("tanimoto", "tanimoto_morgan", "none"),
+}
 POSITIVE = {("model", "ensemble_size"), ("model", "epochs"), ("model", "patience"), ("generate", "budget"),
-            ("generate", "batch_size"), ("generate", "keep"), ("screen", "top_k"), ("screen", "workers"),
+            ("generate", "batch_size"), ("generate", "keep"), ("screen", "top_k"), ("screen", "num_workers"),
             ("report", "top_n")}  # fmt: skip
 
 
@@ -131,6 +145,7 @@ def load_run_config(path=None) -> RunConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(str(path), "", f"not valid TOML: {err}") from None
+    data = _rename_keys(data, str(path))
     merged = {name: {**default.get(name, {}), **data.get(name, {})} for name in SECTIONS if name in default or name in data}
     user_data = data.get("data", {})
     if isinstance(user_data, dict) and "file" in user_data and "dataset" not in user_data:
@@ -144,6 +159,7 @@ def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
     """Validate a parsed config mapping (see :func:`load_run_config`)."""
     if not isinstance(data, dict):
         raise ConfigError(source, "", "expected a table of sections")
+    data = _rename_keys(data, source)
     unknown = sorted(set(data) - set(SECTIONS) - {"scorer"})
     if unknown:
         raise ConfigError(source, unknown[0], f"unknown section; valid: {', '.join([*SECTIONS, 'scorer'])}")
@@ -157,6 +173,21 @@ def from_dict(data: dict, source: str = "<dict>") -> RunConfig:
         raise ConfigError(source, "scorer", "missing or not a table")
     _check_scorer(source, scorer)
     return RunConfig(**sections, scorer=scorer, source=source)
+
+
+def _rename_keys(data: dict, source: str) -> dict:
+    """``data`` with renamed keys under their new names; warns at the caller of the public function."""
+    data = dict(data)
+    for (name, old), new in RENAMED_KEYS.items():
+        section = data.get(name)
+        if not isinstance(section, dict) or old not in section:
+            continue
+        if new in section:
+            raise ConfigError(source, f"{name}.{old}", f"renamed to {name}.{new}; give only {name}.{new}")
+        warnings.warn(f"{source}: {name}.{old} is deprecated; use {name}.{new} (the old name goes in molgen 0.2)",
+                      DeprecationWarning, stacklevel=3)  # fmt: skip
+        data[name] = {(new if key == old else key): value for key, value in section.items()}
+    return data
 
 
 def _section(source: str, name: str, cls, values) -> object:

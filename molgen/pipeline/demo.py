@@ -30,9 +30,7 @@ def demo_report(dataset: str = "chembl2321810", *, seed: int = 0) -> dict:
         For an unknown data set name (the message lists the choices).
     """
     data = load_dataset(dataset)
-    table = MoleculeTable.from_frame(
-        data.frame, data.smiles_col, data.target_cols, data.id_col, source=f"built-in data set {data.name}"
-    )
+    table = MoleculeTable.from_frame(data.frame, data.smiles_col, data.target_cols, data.id_col, source=f"built-in data set {data.name}")
     unique = table.unique["smiles_std"].tolist()
     desc = descriptor_table(unique)
     flags = filter_table(unique)

@@ -112,7 +112,7 @@ def page(title: str, sections: Sequence[tuple[str, str, str]]) -> str:
     toc = "".join(f'<li><a href="#{esc(a)}">{esc(h)}</a></li>' for a, h, _ in sections)
     body = "".join(f'<section id="{esc(a)}"><h2>{esc(h)}</h2>{b}</section>' for a, h, b in sections)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{esc(title)}</h1><p class=\"muted\">molgen {esc(__version__)}</p><ul>{toc}</ul>{body}</body></html>\n"
+        f'<h1>{esc(title)}</h1><p class="muted">molgen {esc(__version__)}</p><ul>{toc}</ul>{body}</body></html>\n'
     )

@@ -1,17 +1,14 @@
 """``molgen run``: data -> model -> generation -> screening -> report, each stage cached."""
 
 import dataclasses
-import json
 import logging
 import shutil
-import sys
 from pathlib import Path
-
-import pandas as pd
 
 from molgen.pipeline import stages
 from molgen.pipeline.cache import StageCache, StageResult
 from molgen.pipeline.config import RunConfig
+from molgen.utils.files import atomic_folder, atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +91,8 @@ def _report_stage(config: RunConfig, done: dict, out: Path) -> dict:
 
 def _publish_model(model_dir: Path, target: Path) -> None:
     """Copy the trained model to ``<out>/model`` (replacing an older one as a whole)."""
-    tmp = target.with_name(".model.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(model_dir, tmp)
-    old = target.with_name(".model.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    with atomic_folder(target) as tmp:
+        shutil.copytree(model_dir, tmp, dirs_exist_ok=True)
 
 
 def _publish(report_dir: Path, out: Path) -> None:
@@ -110,9 +100,7 @@ def _publish(report_dir: Path, out: Path) -> None:
     tables = out / "tables"
     tables.mkdir(parents=True, exist_ok=True)
     for path in sorted((report_dir / "tables").glob("*")):
-        tmp = tables / f".{path.name}.tmp"
-        shutil.copyfile(path, tmp)
-        tmp.replace(tables / path.name)
-    tmp = out / ".report.html.tmp"
-    shutil.copyfile(report_dir / "report.html", tmp)
-    tmp.replace(out / "report.html")
+        with atomic_path(tables / path.name) as tmp:
+            shutil.copyfile(path, tmp)
+    with atomic_path(out / "report.html") as tmp:
+        shutil.copyfile(report_dir / "report.html", tmp)

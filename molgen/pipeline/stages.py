@@ -77,7 +77,7 @@ def model_stage(config: RunConfig, data_dir: Path, out: Path) -> dict:
     train_config = TrainConfig(epochs=section.epochs, patience=section.patience, seed=config.run.seed)
     model = fit_efficacy_model(
         frame["smiles"].tolist(), frame[[target]], ensemble_size=section.ensemble_size, split_method=section.split,
-        coverage_target=section.coverage, train_config=train_config, progress=True,
+        coverage=section.coverage, train_config=train_config, progress=True,
         kernel=section.kernel, forest=section.forest,
     )  # fmt: skip
     model.save(out / "model")
@@ -140,7 +140,7 @@ def screen_stage(config: RunConfig, model_dir: Path, candidates: Path, out: Path
     scorer = bound_scorer_config(config, model_dir)
     library = library_path(section.library)
     smiles_col = "smiles" if library.suffix == ".smi" else section.smiles_col
-    common = dict(scorer=scorer, top_k=section.top_k, workers=section.workers, progress=True)
+    common = dict(scorer=scorer, top_k=section.top_k, num_workers=section.num_workers, progress=True)
     lib = screen(model_dir, library, out_dir=out / "library", smiles_col=smiles_col, id_col=section.id_col, **common)
     cand = screen(model_dir, candidates, out_dir=out / "candidates", smiles_col="smiles", **common)
     return {"library": _clean(lib.summary), "candidates": _clean(cand.summary), "library_path": str(library)}

@@ -21,11 +21,7 @@ def config_fields(cls) -> list[dataclasses.Field]:
 
 
 def required_keys(cls) -> list[str]:
-    return [
-        f.name
-        for f in config_fields(cls)
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    ]
+    return [f.name for f in config_fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
 
 
 def _describe(value) -> str:

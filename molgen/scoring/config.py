@@ -4,15 +4,16 @@ import dataclasses
 import json
 import os
 import re
-import tempfile
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+import tomllib
 
 from molgen.scoring._fields import ParamError, build
 from molgen.scoring.objectives import OBJECTIVES
 from molgen.scoring.scorer import AGGREGATIONS, Objective, Scorer, check_name, check_weight
 from molgen.scoring.transforms import Transform, make_transform
+from molgen.utils.files import write_text
 
 TOP_LEVEL_KEYS = ("aggregation", "objectives")
 OBJECTIVE_KEYS = ("name", "kind", "weight", "transform")
@@ -223,6 +224,8 @@ def write_config(data: Mapping, path) -> None:
     ------
     ValueError
         For an unsupported extension.
+    molgen.utils.files.FileWriteError
+        ``path`` cannot be written (its folder is missing, disk full, permissions); nothing is left behind.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -236,11 +239,4 @@ def write_config(data: Mapping, path) -> None:
         text = json.dumps(data, indent=2) + "\n"
     else:
         raise ValueError(f"unsupported config extension {suffix!r}; use .toml, .yaml, .yml or .json")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_text(path, text)

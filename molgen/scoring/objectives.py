@@ -5,15 +5,16 @@ from typing import ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from rdkit.Chem import Crippen, Descriptors, Lipinski, rdFingerprintGenerator, rdMolDescriptors
+from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors
 
 from molgen.chem import DESCRIPTOR_NAMES, InvalidMoleculeError, parse_smiles, qed, sa_score, structural_alerts
 from molgen.chem.filters import ALERT_CATALOGS
-from molgen.metrics.domain import max_tanimoto
+from molgen.featurize.fingerprints import fingerprint_matrix
 from molgen.scoring._fields import ParamError, check_fields, to_params
 from molgen.scoring.transforms import Identity, Step, Transform
 from molgen.utils.quiet import rdkit_quiet
 from molgen.utils.registry import Registry
+from molgen.utils.tanimoto import max_tanimoto
 
 #: name -> objective kind class (a frozen dataclass with ``compute``).
 OBJECTIVES: Registry = Registry("objective kind")
@@ -103,45 +104,21 @@ class _Fixed(Term):
         return _per_mol(_DESCRIPTORS[self.descriptor], mols)
 
 
-@_register("qed")
-@dataclasses.dataclass(frozen=True)
-class QedTerm(_Fixed):
-    """QED drug-likeness, already in [0, 1] (default transform ``identity``)."""
-
-    descriptor = "qed"
-    default_transform = Identity()
-
-
-@_register("sa")
-@dataclasses.dataclass(frozen=True)
-class SaTerm(_Fixed):
-    """SA score, 1 (easy) to 10 (hard); lower is better, so pair it with ``reverse_sigmoid``."""
-
-    descriptor = "sa_score"
+def _fixed(kind: str, descriptor: str, doc: str, default_transform: Transform | None = None) -> type:
+    """Register objective kind ``kind``, without parameters: ``_DESCRIPTORS[descriptor]`` of each
+    molecule. The class is named after the kind (``"logp"`` makes ``LogpTerm``)."""
+    namespace = {"__doc__": doc, "__module__": __name__, "descriptor": descriptor}
+    if default_transform is not None:
+        namespace["default_transform"] = default_transform
+    cls = type(f"{kind.capitalize()}Term", (_Fixed,), namespace)
+    return _register(kind)(dataclasses.dataclass(frozen=True)(cls))
 
 
-@_register("mw")
-@dataclasses.dataclass(frozen=True)
-class MwTerm(_Fixed):
-    """Molecular weight (Da); pair it with a window (``double_sigmoid`` or ``step``)."""
-
-    descriptor = "mw"
-
-
-@_register("logp")
-@dataclasses.dataclass(frozen=True)
-class LogpTerm(_Fixed):
-    """Crippen cLogP; pair it with a window (``double_sigmoid`` or ``step``)."""
-
-    descriptor = "clogp"
-
-
-@_register("tpsa")
-@dataclasses.dataclass(frozen=True)
-class TpsaTerm(_Fixed):
-    """Topological polar surface area (Å²)."""
-
-    descriptor = "tpsa"
+QedTerm = _fixed("qed", "qed", "QED drug-likeness, already in [0, 1] (default transform ``identity``).", Identity())
+SaTerm = _fixed("sa", "sa_score", "SA score, 1 (easy) to 10 (hard); lower is better, so pair it with ``reverse_sigmoid``.")
+MwTerm = _fixed("mw", "mw", "Molecular weight (Da); pair it with a window (``double_sigmoid`` or ``step``).")
+LogpTerm = _fixed("logp", "clogp", "Crippen cLogP; pair it with a window (``double_sigmoid`` or ``step``).")
+TpsaTerm = _fixed("tpsa", "tpsa", "Topological polar surface area (Å²).")
 
 
 @_register("descriptor")
@@ -153,9 +130,7 @@ class DescriptorTerm(Term):
 
     def _check(self):
         if self.descriptor not in _DESCRIPTORS:
-            raise ParamError(
-                "descriptor", f"unknown descriptor {self.descriptor!r}; choose one of: {', '.join(DESCRIPTOR_NAMES)}"
-            )
+            raise ParamError("descriptor", f"unknown descriptor {self.descriptor!r}; choose one of: {', '.join(DESCRIPTOR_NAMES)}")
 
     def compute(self, mols, smiles, cache):
         return _per_mol(_DESCRIPTORS[self.descriptor], mols)
@@ -216,11 +191,7 @@ class SimilarityTerm(Term):
 
     def fingerprints(self, mols) -> np.ndarray:
         """Morgan bit fingerprints of ``mols`` as a ``n_mols x n_bits`` uint8 array."""
-        gen = rdFingerprintGenerator.GetMorganGenerator(radius=self.radius, fpSize=self.n_bits)
-        out = np.zeros((len(mols), self.n_bits), dtype=np.uint8)
-        for i, mol in enumerate(mols):
-            out[i] = gen.GetFingerprintAsNumPy(mol)
-        return out
+        return fingerprint_matrix(mols, radius=self.radius, n_bits=self.n_bits)
 
     def compute(self, mols, smiles, cache):
         if not mols:

@@ -42,8 +42,8 @@ def check_name(name) -> str:
     """Raise :class:`ParamError` unless ``name`` can be an objective (column) name."""
     if not isinstance(name, str) or not _NAME.match(name) or name in RESERVED_COLUMNS:
         raise ParamError(
-            "name", f"expected letters, digits, '_' or '-', starting with a letter, and not one of "
-            f"{', '.join(RESERVED_COLUMNS)}; got {name!r}"
+            "name",
+            f"expected letters, digits, '_' or '-', starting with a letter, and not one of {', '.join(RESERVED_COLUMNS)}; got {name!r}",
         )
     return name
 

@@ -1,4 +1,9 @@
-"""Training hyperparameters: a frozen dataclass that round-trips through JSON."""
+"""Fitting defaults: how one member trains (:class:`TrainConfig`) and how a model is fitted (:class:`FitConfig`).
+
+These dataclasses are the one source of the defaults that :func:`molgen.efficacy.fit_efficacy_model`,
+``molgen train``, ``molgen run`` (``[model]``) and the Ray jobs use. The module imports nothing heavy,
+so the command line reads them without loading torch.
+"""
 
 from dataclasses import asdict, dataclass, fields
 
@@ -44,3 +49,51 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training option(s) {unknown}; valid: {', '.join(sorted(valid))}")
         return cls(**data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FitConfig:
+    """How an efficacy model is fitted around its members' training (:class:`TrainConfig`).
+
+    Each field is a keyword of :func:`molgen.efficacy.fit_efficacy_model`, which takes its
+    default from here, as do ``molgen train``, ``molgen run`` and the Ray jobs.
+
+    Parameters
+    ----------
+    ensemble_size : int, default 3
+        Members, differing in their seed; their spread is the uncertainty.
+    split_method : str, default "scaffold"
+        How the test and calibration parts are split off (a ``molgen.data.SPLITTERS`` name).
+    valid_split : str or None, default None
+        How the valid (early-stopping) part is split off; ``None`` is ``"random"``.
+    sizes : four floats, default (0.7, 0.1, 0.1, 0.1)
+        Train, valid, calibration and test shares.
+    coverage : float, default 0.9
+        Coverage of the conformal intervals (regression).
+    kernel : str or None, default "tanimoto"
+        The kernel ridge member blended in (regression); ``None`` for none.
+    forest : bool, default False
+        Also blend a random forest (regression).
+
+    Raises
+    ------
+    ValueError
+        ``ensemble_size`` below 1, or ``coverage`` outside (0, 1).
+    """
+
+    ensemble_size: int = 3
+    split_method: str = "scaffold"
+    valid_split: str | None = None
+    sizes: tuple[float, float, float, float] = (0.7, 0.1, 0.1, 0.1)
+    coverage: float = 0.9
+    kernel: str | None = "tanimoto"
+    forest: bool = False
+
+    def __post_init__(self):
+        if int(self.ensemble_size) < 1:
+            raise ValueError(f"ensemble_size must be >= 1, got {self.ensemble_size!r}")
+        if not 0 < self.coverage < 1:
+            raise ValueError(f"coverage must be in (0, 1), got {self.coverage!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

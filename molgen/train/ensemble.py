@@ -6,27 +6,35 @@ import numpy as np
 import torch
 
 from molgen.models import ModelConfig, MoleculeModel, build_model
-from molgen.train.config import TrainConfig
+from molgen.train.config import FitConfig, TrainConfig
 from molgen.train.loop import predict_graphs, train_model
+from molgen.utils.renamed import renamed_keywords
 
 
+@renamed_keywords(n_members="ensemble_size")
 def train_ensemble(
     model_config: ModelConfig,
     train_graphs: list,
     val_graphs: list,
     *,
-    n_members: int = 3,
+    ensemble_size: int = FitConfig.ensemble_size,
     config: TrainConfig = TrainConfig(),
     progress: bool = False,
 ) -> tuple[list[MoleculeModel], list[dict]]:
-    """Train ``n_members`` models that differ only in their seed (``config.seed + i``).
+    """Train ``ensemble_size`` models that differ only in their seed (``config.seed + i``).
 
     Returns the trained models (in eval mode, on CPU) and their training histories.
+    ``n_members`` is the deprecated name of ``ensemble_size`` (until molgen 0.2).
+
+    Raises
+    ------
+    ValueError
+        ``ensemble_size`` below 1.
     """
-    if n_members < 1:
-        raise ValueError(f"n_members must be >= 1, got {n_members}")
+    if ensemble_size < 1:
+        raise ValueError(f"ensemble_size must be >= 1, got {ensemble_size}")
     members, histories = [], []
-    for i in range(n_members):
+    for i in range(ensemble_size):
         member_config = replace(config, seed=config.seed + i)
         torch.manual_seed(member_config.seed)
         model = build_model(model_config)
@@ -38,7 +46,7 @@ def train_ensemble(
             mean_variance=model_config.mean_variance,
             config=member_config,
             progress=progress,
-            desc=f"member {i + 1}/{n_members}",
+            desc=f"member {i + 1}/{ensemble_size}",
         )
         members.append(model.cpu().eval())
         histories.append(history)

@@ -119,9 +119,7 @@ def train_model(
     generator = torch.Generator().manual_seed(config.seed)
     # A last batch of one graph would break batch norm; drop it (a different one each epoch).
     drop_last = len(train_graphs) % config.batch_size == 1 and len(train_graphs) > 1
-    train_loader = DataLoader(
-        train_graphs, batch_size=config.batch_size, shuffle=True, generator=generator, drop_last=drop_last
-    )
+    train_loader = DataLoader(train_graphs, batch_size=config.batch_size, shuffle=True, generator=generator, drop_last=drop_last)
     val_loader = DataLoader(val_graphs or train_graphs, batch_size=256)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.init_lr, weight_decay=config.weight_decay)
     steps_per_epoch = len(train_loader)

@@ -48,9 +48,7 @@ def _inspect(capsys, *args):
 
 
 def test_json_counts(crafted, capsys):
-    code, out, _ = _inspect(
-        capsys, crafted, "--smiles-col", "smiles", "--target-col", "pIC50", "--id-col", "id", "--json"
-    )
+    code, out, _ = _inspect(capsys, crafted, "--smiles-col", "smiles", "--target-col", "pIC50", "--id-col", "id", "--json")
     assert code == 0
     summary = json.loads(out)
     for key, value in EXPECTED.items():

@@ -1,8 +1,11 @@
 import json
 
+import pytest
+
 from molgen.cli import main
 
 
+@pytest.mark.slow  # standardizes and splits all 1,017 molecules of the data set
 def test_demo_json_report(capsys):
     assert main(["demo", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

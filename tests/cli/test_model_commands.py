@@ -91,8 +91,21 @@ def test_train_binary_text_labels(work, tmp_path, capsys):
     frame.drop(columns="pIC50").to_csv(data, index=False)
     model_dir = tmp_path / "binary"
     code, out, err = _run(
-        capsys, "train", "--data", data, "--smiles-col", "smiles", "--target-col", "activity",
-        "--task", "classification", "--out", model_dir, "--ensemble-size", "1", *TINY,
+        capsys,
+        "train",
+        "--data",
+        data,
+        "--smiles-col",
+        "smiles",
+        "--target-col",
+        "activity",
+        "--task",
+        "classification",
+        "--out",
+        model_dir,
+        "--ensemble-size",
+        "1",
+        *TINY,
     )
     assert code == 0, err
     assert "'inactive' -> 0, 'active' -> 1" in err
@@ -103,8 +116,19 @@ def test_train_binary_text_labels(work, tmp_path, capsys):
 
     # evaluate maps the text labels through the stored mapping and draws a ROC curve
     code, out, err = _run(
-        capsys, "evaluate", "--model", model_dir, "--data", data, "--smiles-col", "smiles",
-        "--target-col", "activity", "--out-dir", tmp_path / "eval", "--json",
+        capsys,
+        "evaluate",
+        "--model",
+        model_dir,
+        "--data",
+        data,
+        "--smiles-col",
+        "smiles",
+        "--target-col",
+        "activity",
+        "--out",
+        tmp_path / "eval",
+        "--json",
     )
     assert code == 0, err
     report = json.loads(out)
@@ -117,8 +141,18 @@ def test_train_three_text_labels_is_an_error(work, tmp_path, capsys):
     data = tmp_path / "three.csv"
     data.write_text("smiles,label\nCCO,a\nCCN,b\nCCC,c\n")
     code, out, err = _run(
-        capsys, "train", "--data", data, "--smiles-col", "smiles", "--target-col", "label",
-        "--task", "binary", "--out", tmp_path / "m",
+        capsys,
+        "train",
+        "--data",
+        data,
+        "--smiles-col",
+        "smiles",
+        "--target-col",
+        "label",
+        "--task",
+        "binary",
+        "--out",
+        tmp_path / "m",
     )
     _one_line_error(code, out, err, "3 distinct text labels")
     assert not (tmp_path / "m").exists()
@@ -127,9 +161,27 @@ def test_train_three_text_labels_is_an_error(work, tmp_path, capsys):
 def test_train_with_descriptors_then_predict(work, tmp_path, capsys):
     model_dir = tmp_path / "desc"
     code, out, err = _run(
-        capsys, "train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50",
-        "--descriptors", "morgan_counts", "--valid-split", "random", "--kernel", "none", "--forest", "--out", model_dir,
-        "--ensemble-size", "1", *TINY, *SIZES,
+        capsys,
+        "train",
+        "--data",
+        work / "train.csv",
+        "--smiles-col",
+        "smiles",
+        "--target-col",
+        "pIC50",
+        "--descriptors",
+        "morgan_counts",
+        "--valid-split",
+        "random",
+        "--kernel",
+        "none",
+        "--forest",
+        "--out",
+        model_dir,
+        "--ensemble-size",
+        "1",
+        *TINY,
+        *SIZES,
     )
     assert code == 0, err
     model = load_model(model_dir)
@@ -137,13 +189,26 @@ def test_train_with_descriptors_then_predict(work, tmp_path, capsys):
     assert (model.forest is None) == (not (model_dir / "kernel.safetensors").exists())  # kept only with weight
     assert model.descriptors.kind == "morgan_counts" and model.model_config.descriptor_dim == 2048
     assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "random"
-    code, out, err = _run(capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles",
-                          "--out", tmp_path / "p.csv")
+    code, out, err = _run(
+        capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles", "--out", tmp_path / "p.csv"
+    )
     assert code == 0, err
     assert pd.read_csv(tmp_path / "p.csv", keep_default_na=False)["state"].tolist() == QUERY_STATES
     with pytest.raises(SystemExit) as exit_info:
-        _run(capsys, "train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50",
-             "--descriptors", "mordred", "--out", tmp_path / "m2")
+        _run(
+            capsys,
+            "train",
+            "--data",
+            work / "train.csv",
+            "--smiles-col",
+            "smiles",
+            "--target-col",
+            "pIC50",
+            "--descriptors",
+            "mordred",
+            "--out",
+            tmp_path / "m2",
+        )
     assert exit_info.value.code == 2 and "invalid choice: 'mordred'" in capsys.readouterr().err
 
 
@@ -175,8 +240,18 @@ def test_predict_keeps_rows_order_and_columns(trained, work, tmp_path, capsys):
 def test_predict_other_formats(trained, work, tmp_path, capsys, name):
     model_dir, _, _ = trained
     code, _, err = _run(
-        capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles",
-        "--out", tmp_path / name, "--batch-size", "2",
+        capsys,
+        "predict",
+        "--model",
+        model_dir,
+        "--data",
+        work / "query.csv",
+        "--smiles-col",
+        "smiles",
+        "--out",
+        tmp_path / name,
+        "--batch-size",
+        "2",
     )
     assert code == 0, err
     table = pd.read_parquet(tmp_path / name) if name.endswith(".parquet") else pd.read_csv(tmp_path / name)
@@ -194,8 +269,18 @@ def test_evaluate_writes_metrics_and_parity_plot(trained, work, tmp_path, capsys
     frame.to_parquet(data)
     out_dir = tmp_path / "report"
     code, out, err = _run(
-        capsys, "evaluate", "--model", model_dir, "--data", data, "--smiles-col", "smiles",
-        "--target-col", "measured", "--out-dir", out_dir,
+        capsys,
+        "evaluate",
+        "--model",
+        model_dir,
+        "--data",
+        data,
+        "--smiles-col",
+        "smiles",
+        "--target-col",
+        "measured",
+        "--out",
+        out_dir,
     )
     assert code == 0, err
     assert "'measured' -> 'pIC50'" in err  # mapped by position, and said so
@@ -212,8 +297,18 @@ def test_evaluate_writes_metrics_and_parity_plot(trained, work, tmp_path, capsys
 def test_evaluate_wrong_number_of_targets(trained, work, capsys):
     model_dir, _, _ = trained
     code, out, err = _run(
-        capsys, "evaluate", "--model", model_dir, "--data", work / "train.csv", "--smiles-col", "smiles",
-        "--target-col", "pIC50", "--target-col", "id",
+        capsys,
+        "evaluate",
+        "--model",
+        model_dir,
+        "--data",
+        work / "train.csv",
+        "--smiles-col",
+        "smiles",
+        "--target-col",
+        "pIC50",
+        "--target-col",
+        "id",
     )
     _one_line_error(code, out, err, "predicts 1 target(s) (pIC50)")
 
@@ -230,9 +325,7 @@ def test_score_ranks_with_model_and_qed(trained, work, tmp_path, capsys, monkeyp
         '[[objectives]]\nname = "qed"\nkind = "qed"\n'
     )
     monkeypatch.chdir(tmp_path)
-    code, _, err = _run(
-        capsys, "score", "--config", config, "--data", work / "query.csv", "--smiles-col", "smiles", "--out", "ranked.csv"
-    )
+    code, _, err = _run(capsys, "score", "--config", config, "--data", work / "query.csv", "--smiles-col", "smiles", "--out", "ranked.csv")
     assert code == 0, err
     assert "2 scored, 3 failed" in err
     table = pd.read_csv(tmp_path / "ranked.csv", dtype={"id": str})
@@ -248,8 +341,18 @@ def test_score_ranks_with_model_and_qed(trained, work, tmp_path, capsys, monkeyp
     assert all(table["prediction"] == table["id"].str[1:].astype(int))
 
     code, _, err = _run(
-        capsys, "score", "--config", config, "--data", work / "query.csv", "--smiles-col", "smiles",
-        "--out", "top.parquet", "--top-k", "1",
+        capsys,
+        "score",
+        "--config",
+        config,
+        "--data",
+        work / "query.csv",
+        "--smiles-col",
+        "smiles",
+        "--out",
+        "top.parquet",
+        "--top-k",
+        "1",
     )
     assert code == 0, err
     top = pd.read_parquet(tmp_path / "top.parquet")
@@ -275,27 +378,55 @@ def test_user_errors_are_one_line(trained, work, tmp_path, capsys):
     out = tmp_path / "out.csv"
     predict = ["predict", "--model", model_dir, "--data", query, "--smiles-col", "smiles"]
     cases = [
-        (["predict", "--model", model_dir, "--data", query, "--smiles-col", "smile", "--out", out],
-         "'smile' not found; did you mean 'smiles'? (columns: id, smiles, prediction)"),
-        (["train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pic50", "--out", tmp_path / "m"],
-         "column 'pic50' not found; did you mean 'pIC50'? (columns: id, smiles, pIC50)"),
-        (["predict", "--model", foreign, "--data", query, "--smiles-col", "smiles", "--out", out],
-         "not a molgen model directory (no molgen_model.json; found: weights.pt)"),
-        (["evaluate", "--model", corrupt, "--data", query, "--smiles-col", "smiles", "--target-col", "prediction"],
-         "not a molgen model (format tag"),
-        (["predict", "--model", tmp_path / "missing_model", "--data", query, "--smiles-col", "smiles", "--out", out],
-         "not a model directory (no such folder)"),
+        (
+            ["predict", "--model", model_dir, "--data", query, "--smiles-col", "smile", "--out", out],
+            "'smile' not found; did you mean 'smiles'? (columns: id, smiles, prediction)",
+        ),
+        (
+            ["train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pic50", "--out", tmp_path / "m"],
+            "column 'pic50' not found; did you mean 'pIC50'? (columns: id, smiles, pIC50)",
+        ),
+        (
+            ["predict", "--model", foreign, "--data", query, "--smiles-col", "smiles", "--out", out],
+            "not a molgen model directory (no molgen_model.json; found: weights.pt)",
+        ),
+        (
+            ["evaluate", "--model", corrupt, "--data", query, "--smiles-col", "smiles", "--target-col", "prediction"],
+            "not a molgen model (format tag",
+        ),
+        (
+            ["predict", "--model", tmp_path / "missing_model", "--data", query, "--smiles-col", "smiles", "--out", out],
+            "not a model directory (no such folder)",
+        ),
         ([*predict[:3], "--data", tmp_path / "missing.csv", "--smiles-col", "smiles", "--out", out], "missing.csv: no such file"),
         ([*predict, "--out", not_a_folder / "out.csv"], "is not a folder"),
         ([*predict, "--out", tmp_path / "nowhere" / "out.csv"], "does not exist"),
         ([*predict, "--out", tmp_path / "out.xlsx"], "unsupported output file type"),
-        (["score", "--config", bad_config, "--data", query, "--smiles-col", "smiles", "--out", out],
-         "objectives[0].kind: unknown objective kind 'qedd'"),
+        (
+            ["score", "--config", bad_config, "--data", query, "--smiles-col", "smiles", "--out", out],
+            "objectives[0].kind: unknown objective kind 'qedd'",
+        ),
         (["score", "--config", tmp_path / "none.toml", "--data", query, "--smiles-col", "smiles", "--out", out], "no such config file"),
-        (["train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50", "--out", foreign, *TINY, *SIZES],
-         "exists and is not a molgen model directory"),
-        (["train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50", "--out", tmp_path / "m",
-          "--split", "scaffolds"], "unknown split method 'scaffolds'; choose one of:"),
+        (
+            ["train", "--data", work / "train.csv", "--smiles-col", "smiles", "--target-col", "pIC50", "--out", foreign, *TINY, *SIZES],
+            "exists and is not a molgen model directory",
+        ),
+        (
+            [
+                "train",
+                "--data",
+                work / "train.csv",
+                "--smiles-col",
+                "smiles",
+                "--target-col",
+                "pIC50",
+                "--out",
+                tmp_path / "m",
+                "--split",
+                "scaffolds",
+            ],
+            "unknown split method 'scaffolds'; choose one of:",
+        ),
     ]
     for args, message in cases:
         code, stdout, err = _run(capsys, *args)
@@ -312,8 +443,16 @@ def test_failed_write_leaves_no_file(trained, work, tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
     code, out, err = _run(
-        capsys, "predict", "--model", model_dir, "--data", work / "query.csv", "--smiles-col", "smiles",
-        "--out", tmp_path / "pred.csv",
+        capsys,
+        "predict",
+        "--model",
+        model_dir,
+        "--data",
+        work / "query.csv",
+        "--smiles-col",
+        "smiles",
+        "--out",
+        tmp_path / "pred.csv",
     )
     _one_line_error(code, out, err, "No space left on device")
     assert list(tmp_path.iterdir()) == []

@@ -37,7 +37,10 @@ def _fit(tmp_path_factory, name: str, seed: int):
 
     data = load_dataset("chembl2321810").frame.iloc[:150]
     model = fit_efficacy_model(
-        data["smiles"].tolist(), data["pIC50"].to_numpy(), ensemble_size=1, split_method="random",
+        data["smiles"].tolist(),
+        data["pIC50"].to_numpy(),
+        ensemble_size=1,
+        split_method="random",
         model_options={"hidden": 64, "ffn_hidden": 64, "depth": 2},
         train_config=TrainConfig(epochs=2, warmup_epochs=1, batch_size=32, seed=seed),
     )
@@ -82,5 +85,15 @@ def first_run(ray_session, tiny_model, library, tmp_path_factory):
     from molgen.distributed import screen
 
     out = tmp_path_factory.mktemp("screen") / "out"
-    return screen(tiny_model, library, out_dir=out, smiles_col="smiles", id_col="name", top_k=25, shard_size=SHARD,
-                  workers=2, progress=False, stall_timeout_s=300)
+    return screen(
+        tiny_model,
+        library,
+        out_dir=out,
+        smiles_col="smiles",
+        id_col="name",
+        top_k=25,
+        shard_size=SHARD,
+        num_workers=2,
+        progress=False,
+        stall_timeout_s=300,
+    )

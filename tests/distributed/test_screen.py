@@ -34,8 +34,17 @@ def test_every_row_once_with_states(first_run):
 
 
 def test_local_loop_gives_identical_rows(first_run, tiny_model, library, tmp_path):
-    local = screen(tiny_model, library, out_dir=tmp_path / "local", smiles_col="smiles", id_col="name", top_k=25,
-                   shard_size=SHARD, engine="local", progress=False)
+    local = screen(
+        tiny_model,
+        library,
+        out_dir=tmp_path / "local",
+        smiles_col="smiles",
+        id_col="name",
+        top_k=25,
+        shard_size=SHARD,
+        engine="local",
+        progress=False,
+    )
     pd.testing.assert_frame_equal(_shards(local.out_dir), _shards(first_run.out_dir))
     pd.testing.assert_frame_equal(local.top, first_run.top)
 
@@ -47,8 +56,9 @@ def test_resume_finishes_missing_shards_identically(first_run, tiny_model, libra
         (out / "shards" / f"{name}.json").unlink()
     (out / "shards" / "part-000003.parquet").unlink()
     (out / "shards" / ".part-000003.parquet.abc.tmp").write_bytes(b"half")  # a killed writer's leftover
-    result = screen(tiny_model, library, out_dir=out, smiles_col="smiles", id_col="name", top_k=25, shard_size=SHARD,
-                    workers=2, progress=False)
+    result = screen(
+        tiny_model, library, out_dir=out, smiles_col="smiles", id_col="name", top_k=25, shard_size=SHARD, num_workers=2, progress=False
+    )
     assert result.summary["run"]["shards_run"] == 2 and result.summary["run"]["shards_skipped"] == 2
     assert not list((out / "shards").glob(".*.tmp"))
     pd.testing.assert_frame_equal(_shards(out), _shards(first_run.out_dir))
@@ -57,8 +67,9 @@ def test_resume_finishes_missing_shards_identically(first_run, tiny_model, libra
 
 def test_refuses_output_of_another_model_or_library(first_run, other_model, tiny_model, library, tmp_path):
     with pytest.raises(OutputError, match="different model"):
-        screen(other_model, library, out_dir=first_run.out_dir, smiles_col="smiles", id_col="name", top_k=25,
-               shard_size=SHARD, progress=False)
+        screen(
+            other_model, library, out_dir=first_run.out_dir, smiles_col="smiles", id_col="name", top_k=25, shard_size=SHARD, progress=False
+        )
     with pytest.raises(OutputError, match="different settings"):
         screen(tiny_model, library, out_dir=first_run.out_dir, smiles_col="smiles", top_k=25, shard_size=SHARD, progress=False)
     (tmp_path / "busy").mkdir()
@@ -78,7 +89,7 @@ def test_two_node_cluster_runs_the_same_job(first_run, tiny_model, library, tmp_
         cluster.add_node(num_cpus=1)
         cluster.wait_for_nodes()
         result = screen({str(tiny_model)!r}, {str(library)!r}, out_dir={str(out)!r}, smiles_col="smiles", id_col="name",
-                        top_k=25, shard_size={SHARD}, workers=2, address=cluster.address, progress=False)
+                        top_k=25, shard_size={SHARD}, num_workers=2, address=cluster.address, progress=False)
         import ray; ray.shutdown(); cluster.shutdown()
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
@@ -89,11 +100,43 @@ def test_two_node_cluster_runs_the_same_job(first_run, tiny_model, library, tmp_
 def test_cli_screen_reports_and_refuses(first_run, other_model, library, tmp_path, capsys):
     from molgen.cli import main
 
-    code = main(["screen", "--model", str(other_model), "--library", str(library), "--smiles-col", "smiles",
-                 "--id-col", "name", "--top-k", "25", "--shard-size", str(SHARD), "--out", str(first_run.out_dir), "--no-progress"])
+    code = main(
+        [
+            "screen",
+            "--model",
+            str(other_model),
+            "--library",
+            str(library),
+            "--smiles-col",
+            "smiles",
+            "--id-col",
+            "name",
+            "--top-k",
+            "25",
+            "--shard-size",
+            str(SHARD),
+            "--out",
+            str(first_run.out_dir),
+            "--no-progress",
+        ]
+    )
     assert code == 2 and "different model" in capsys.readouterr().err
-    code = main(["screen", "--model", str(other_model), "--library", str(library), "--smiles-col", "smile",
-                 "--top-k", "5", "--out", str(tmp_path / "o"), "--no-progress"])
+    code = main(
+        [
+            "screen",
+            "--model",
+            str(other_model),
+            "--library",
+            str(library),
+            "--smiles-col",
+            "smile",
+            "--top-k",
+            "5",
+            "--out",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ]
+    )
     assert code == 2 and "did you mean 'smiles'" in capsys.readouterr().err
 
 
@@ -103,15 +146,18 @@ def test_refuses_to_resume_when_a_scorer_model_changed(tiny_model, other_model, 
     scorer_model = tmp_path / "scorer_model"
     shutil.copytree(other_model, scorer_model)
     config = tmp_path / "scorer.toml"
-    config.write_text(textwrap.dedent("""\
+    config.write_text(
+        textwrap.dedent("""\
         [[objectives]]
         name = "second_opinion"
         kind = "model"
         model = "scorer_model"
         transform = { kind = "sigmoid", low = 5.0, high = 8.0 }
-        """))
-    args = dict(out_dir=tmp_path / "out", smiles_col="smiles", id_col="name", top_k=5, shard_size=10, engine="local",
-                scorer=config, progress=False)
+        """)
+    )
+    args = dict(
+        out_dir=tmp_path / "out", smiles_col="smiles", id_col="name", top_k=5, shard_size=10, engine="local", scorer=config, progress=False
+    )
     first = screen(tiny_model, tmp_path / "lib.csv", **args)
     manifest = json.loads((first.out_dir / "manifest.json").read_text())
     assert set(manifest["settings"]["scorer_models"]) == {"scorer_model"}

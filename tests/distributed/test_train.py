@@ -14,9 +14,16 @@ def test_ddp_training_with_two_workers_recovers_and_loads(ray_session, tmp_path)
 
     data = load_dataset("chembl2321810").frame.iloc[:150]
     model = fit_distributed(
-        data["smiles"], data["pIC50"], out=tmp_path / "model", ensemble_size=1, num_workers=2, split_method="random",
-        model_options={"hidden": 32, "ffn_hidden": 32, "depth": 2}, descriptors="morgan_counts",
-        train_config=TrainConfig(epochs=3, warmup_epochs=1, batch_size=32), fail_after_epoch=0,
+        data["smiles"],
+        data["pIC50"],
+        out_dir=tmp_path / "model",
+        ensemble_size=1,
+        num_workers=2,
+        split_method="random",
+        model_options={"hidden": 32, "ffn_hidden": 32, "depth": 2},
+        descriptors="morgan_counts",
+        train_config=TrainConfig(epochs=3, warmup_epochs=1, batch_size=32),
+        fail_after_epoch=0,
         storage_path=tmp_path / "runs",
     )
     run = model.info["ray_train"]["runs"][0]

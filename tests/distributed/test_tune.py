@@ -18,8 +18,16 @@ def test_tune_writes_best_config_and_a_loadable_model(ray_session, tmp_path):
 
     data = load_dataset("chembl2321810").frame.iloc[:120]
     record = tune_efficacy_model(
-        data["smiles"].tolist(), data["pIC50"].to_numpy(), out=tmp_path / "tune", num_samples=3, max_epochs=3,
-        grace_period=1, space=SPACE, split_method="random", train_config=TrainConfig(warmup_epochs=1), seed=0,
+        data["smiles"].tolist(),
+        data["pIC50"].to_numpy(),
+        out_dir=tmp_path / "tune",
+        num_samples=3,
+        epochs=3,
+        grace_period=1,
+        space=SPACE,
+        split_method="random",
+        train_config=TrainConfig(warmup_epochs=1),
+        seed=0,
     )
     saved = json.loads((tmp_path / "tune" / "best_config.json").read_text())
     assert saved == json.loads(json.dumps(record))
@@ -46,4 +54,4 @@ def test_tune_refuses_unknown_hyperparameters(ray_session, tmp_path):
     from molgen.distributed.tune import tune_efficacy_model
 
     with pytest.raises(ValueError, match="unknown hyperparameter"):
-        tune_efficacy_model(["CCO"] * 10, [1.0] * 10, out=tmp_path / "t", space={"width": ("choice", [1])})
+        tune_efficacy_model(["CCO"] * 10, [1.0] * 10, out_dir=tmp_path / "t", space={"width": ("choice", [1])})

@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -78,7 +77,7 @@ class WorkerKiller(threading.Thread):
     def run(self) -> None:
         for _ in range(self.rounds):
             seen = _done(self.out)
-            if not _wait(lambda: _done(self.out) > seen and _model_workers(), 600, self.stop):
+            if not _wait(lambda seen=seen: _done(self.out) > seen and _model_workers(), 600, self.stop):
                 return
             time.sleep(self.rng.uniform(0.0, 0.4))
             victims = _model_workers()
@@ -97,7 +96,7 @@ def test_model_workers_killed_repeatedly_still_finish_identically(first_run, tin
     killer = WorkerKiller(out, rounds=3, seed=7)
     killer.start()
     try:
-        result = screen(tiny_model, library, out_dir=out, workers=2, progress=False, stall_timeout_s=300, **ARGS)
+        result = screen(tiny_model, library, out_dir=out, num_workers=2, progress=False, stall_timeout_s=300, **ARGS)
     finally:
         killer.stop.set()
         killer.join(10)
@@ -111,7 +110,7 @@ def test_model_workers_killed_repeatedly_still_finish_identically(first_run, tin
 DRIVER = """
 import sys
 from molgen.distributed import screen
-screen({model!r}, {library!r}, out_dir={out!r}, workers=2, address={address!r}, progress=False, **{args!r})
+screen({model!r}, {library!r}, out_dir={out!r}, num_workers=2, address={address!r}, progress=False, **{args!r})
 sys.exit(3)  # reached only if the driver was not killed in time
 """
 
@@ -131,7 +130,7 @@ def test_driver_killed_and_restarted_gives_the_uninterrupted_result(first_run, r
     killed_at = _done(out)
     assert 0 < killed_at < N_SHARDS and not (out / "summary.json").exists()
 
-    result = screen(tiny_model, library, out_dir=out, workers=2, progress=False, stall_timeout_s=300, **ARGS)
+    result = screen(tiny_model, library, out_dir=out, num_workers=2, progress=False, stall_timeout_s=300, **ARGS)
     run = result.summary["run"]
     assert run["shards_skipped"] >= killed_at and run["shards_run"] == N_SHARDS - run["shards_skipped"] > 0
     assert not list(out.rglob(".*.tmp"))
@@ -147,8 +146,17 @@ def test_finished_run_of_another_model_is_refused_and_left_intact(first_run, oth
     before = _snapshot(first_run.out_dir)
     for _ in range(2):  # asking twice changes nothing either
         with pytest.raises(OutputError, match="different model") as info:
-            screen(other_model, library, out_dir=first_run.out_dir, smiles_col="smiles", id_col="name", top_k=25,
-                   shard_size=SHARD, workers=2, progress=False)
+            screen(
+                other_model,
+                library,
+                out_dir=first_run.out_dir,
+                smiles_col="smiles",
+                id_col="name",
+                top_k=25,
+                shard_size=SHARD,
+                num_workers=2,
+                progress=False,
+            )
         assert str(first_run.out_dir) in str(info.value) and "refusing to mix" in str(info.value)
     assert _snapshot(first_run.out_dir) == before
     rows = _shards(first_run.out_dir)

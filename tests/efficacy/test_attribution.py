@@ -9,9 +9,9 @@ from torch_geometric.data import Batch
 
 from molgen.chem import InvalidMoleculeError
 from molgen.data import load_dataset
+from molgen.efficacy import Attribution, EfficacyModel, atom_attributions, draw_attributions, fit_efficacy_model
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, smiles_to_graph
 from molgen.models import ModelConfig, build_model
-from molgen.efficacy import Attribution, EfficacyModel, atom_attributions, draw_attributions, fit_efficacy_model
 from molgen.train import IdentityScaler, TargetScaler, TrainConfig
 
 PARACETAMOL_SALT = "CC(=O)Nc1ccc(O)cc1.Cl"

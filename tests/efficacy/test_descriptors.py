@@ -8,9 +8,9 @@ import pytest
 
 import molgen
 from molgen.data import load_dataset
-from molgen.featurize.descriptors import CLIP, DescriptorFeaturizer
 from molgen.efficacy import CheckpointError, fit_efficacy_model, load_model
 from molgen.efficacy.attribution import atom_attributions
+from molgen.featurize.descriptors import CLIP, DescriptorFeaturizer
 from molgen.train import TrainConfig
 
 QUICK = TrainConfig(epochs=3, warmup_epochs=1)
@@ -45,8 +45,11 @@ def test_round_trip_and_refusals():
     d["names"][0] = "NotAnRDKitDescriptor"
     with pytest.raises(ValueError, match="differ from this RDKit"):
         DescriptorFeaturizer.from_dict(d)
-    for key, value, message in [("log_columns", [10_000], "out of range"), ("std", [0.0] * len(d["std"]), "non-positive"),
-                                ("mean", [float("nan")] * len(d["mean"]), "non-finite")]:
+    for key, value, message in [
+        ("log_columns", [10_000], "out of range"),
+        ("std", [0.0] * len(d["std"]), "non-positive"),
+        ("mean", [float("nan")] * len(d["mean"]), "non-finite"),
+    ]:
         d = DescriptorFeaturizer("rdkit2d").fit(TRAIN).to_dict()
         d[key] = value
         with pytest.raises(ValueError, match=message):
@@ -58,8 +61,15 @@ def test_round_trip_and_refusals():
 @pytest.fixture(scope="module")
 def descriptor_model(tmp_path_factory):
     data = load_dataset("chembl2321810").frame.head(120)
-    model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=2, train_config=QUICK, model_options=SMALL,
-                               descriptors="rdkit2d", split_method="random")
+    model = fit_efficacy_model(
+        data["smiles"],
+        data["pIC50"],
+        ensemble_size=2,
+        train_config=QUICK,
+        model_options=SMALL,
+        descriptors="rdkit2d",
+        split_method="random",
+    )
     return model, model.save(tmp_path_factory.mktemp("models") / "rdkit2d"), data
 
 
@@ -94,7 +104,10 @@ def test_attributions_and_local_screening_with_descriptors(descriptor_model, tmp
     from molgen.distributed import screen
 
     model, path, data = descriptor_model
-    assert len(atom_attributions(model, data["smiles"].iloc[1])) > 0
+    from rdkit import Chem
+
+    attr = atom_attributions(model, data["smiles"].iloc[1])
+    assert attr.values.shape == (Chem.MolFromSmiles(attr.smiles).GetNumAtoms(),) and np.isfinite(attr.values).all()
     smiles = data["smiles"].tolist()[:30] + ["C1CC"]
     pd.DataFrame({"smiles": smiles}).to_csv(tmp_path / "lib.csv", index=False)
     result = screen(path, tmp_path / "lib.csv", out_dir=tmp_path / "out", smiles_col="smiles", top_k=5, engine="local", progress=False)

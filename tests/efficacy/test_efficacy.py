@@ -177,8 +177,9 @@ def test_four_way_split_without_valid_or_calibration_part():
 
 
 def test_fit_records_valid_split(chembl):
-    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
-                               valid_split="scaffold")
+    model = fit_efficacy_model(
+        chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, valid_split="scaffold"
+    )
     assert model.info["split_method"] == "scaffold" and model.info["valid_split"] == "scaffold"
     with pytest.raises(ValueError, match="unknown"):
         fit_efficacy_model(chembl["smiles"], chembl["pIC50"], valid_split="by-colour")
@@ -187,8 +188,8 @@ def test_fit_records_valid_split(chembl):
 def _kernel_similarity(model, std: list) -> np.ndarray:
     """The kernel member's similarity, computed here from its definition: the mean of the Tanimoto
     matrices on Morgan (domain) bits and on atom-pair bits."""
-    from molgen.models.kernel import tanimoto_matrix
     from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
+    from molgen.models.kernel import tanimoto_matrix
 
     morgan = tanimoto_matrix(domain_fingerprints(std), model.fingerprints)
     if model.kernel_fingerprints is None:
@@ -198,7 +199,6 @@ def _kernel_similarity(model, std: list) -> np.ndarray:
 
 def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_model, chembl):
     from molgen.efficacy.domain import domain_fingerprints
-
 
     model, _ = regression_model
     info = model.info["blend"]
@@ -222,12 +222,12 @@ def test_kernel_member_is_blended_with_the_weight_chosen_on_valid(regression_mod
         model.predict_molecules(graphs, fps)
 
 
+@pytest.mark.slow  # fits graph, kernel and forest members on 300 molecules
 def test_forest_member_is_blended_with_weights_on_the_simplex():
     from molgen.efficacy.domain import domain_fingerprints
 
     data = load_dataset("chembl2321810").frame.head(300)
-    model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
-                               forest=True)
+    model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, forest=True)
     info = model.info["blend"]
     assert info["members"] == ["ensemble", "kernel", "forest"]
     weights = np.asarray(info["weights"][0])
@@ -243,16 +243,19 @@ def test_forest_member_is_blended_with_weights_on_the_simplex():
     out = model.predict(smiles)
     std = out["smiles_std"].tolist()
     fps = domain_fingerprints(std)
-    members = [model.predict_graphs(molgen.featurize.graphs_from_smiles(std).graphs)[0][:, 0],
-               model.kernel.predict(_kernel_similarity(model, std))[:, 0]]
+    members = [
+        model.predict_graphs(molgen.featurize.graphs_from_smiles(std).graphs)[0][:, 0],
+        model.kernel.predict(_kernel_similarity(model, std))[:, 0],
+    ]
     if model.forest is not None:
         members.append(model.forest.predict(np.unpackbits(fps, axis=1))[:, 0])
     np.testing.assert_allclose(out["prediction"], weights[: len(members)] @ np.stack(members), rtol=1e-6)
 
 
 def test_without_fingerprint_members_the_graph_ensemble_predicts_alone(chembl):
-    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
-                               kernel=None, forest=False)
+    model = fit_efficacy_model(
+        chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, kernel=None, forest=False
+    )
     assert model.kernel is None and model.forest is None
     assert model.info["blend"] == {"used": False, "reason": "no fingerprint member asked for"}
     out = model.predict(chembl["smiles"].tolist()[:5])
@@ -267,11 +270,13 @@ def forest_model(tmp_path_factory):
     """The graph ensemble (3 epochs: weak) and the forest, without the kernel (300 molecules: the
     first 150 vary too little for the forest to get weight)."""
     data = load_dataset("chembl2321810").frame.head(300)
-    model = fit_efficacy_model(data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
-                               kernel=None, forest=True)
+    model = fit_efficacy_model(
+        data["smiles"], data["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, kernel=None, forest=True
+    )
     return model, model.save(tmp_path_factory.mktemp("models") / "forest_only")
 
 
+@pytest.mark.slow  # forest_model fits on 300 molecules
 def test_forest_member_alone_round_trips(forest_model, chembl):
     model, path = forest_model
     assert model.kernel is None and model.forest is not None and model.forest_weight[0] > 0
@@ -282,6 +287,7 @@ def test_forest_member_alone_round_trips(forest_model, chembl):
     pd.testing.assert_frame_equal(model.predict(smiles), loaded.predict(smiles))
 
 
+@pytest.mark.slow  # forest_model fits on 300 molecules
 def test_forest_member_needs_consistent_arrays(forest_model, tmp_path):
     from safetensors.numpy import load_file, save_file
 
@@ -332,8 +338,9 @@ def test_kernel_atom_pairs_must_match_the_training_fingerprints(regression_model
 def test_morgan_only_kernel_round_trips_and_reads_as_format_3(chembl, tmp_path):
     """``kernel="tanimoto_morgan"``, the default before atom pairs: no second fingerprint, and
     its directory, relabelled as format 3 (which it is, apart from the tag), still loads."""
-    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL,
-                               kernel="tanimoto_morgan")
+    model = fit_efficacy_model(
+        chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options=SMALL, kernel="tanimoto_morgan"
+    )
     assert model.kernel is not None and model.kernel_fingerprints is None
     assert model.info["blend"]["kernel"]["fingerprints"] == ["morgan"]
     path = model.save(tmp_path / "morgan")
@@ -356,8 +363,9 @@ def test_batch_norm_model_round_trips(regression_model, chembl, tmp_path):
     default, _ = regression_model
     assert default.model_config.batch_norm is False
     assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in default.members[0].modules())
-    model = fit_efficacy_model(chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK,
-                               model_options={**SMALL, "batch_norm": True})
+    model = fit_efficacy_model(
+        chembl["smiles"], chembl["pIC50"], ensemble_size=1, train_config=QUICK, model_options={**SMALL, "batch_norm": True}
+    )
     path = model.save(tmp_path / "bn")
     loaded = load_model(path)
     assert loaded.model_config.batch_norm is True

@@ -107,6 +107,7 @@ def test_unusual_bond_type_goes_to_other():
     assert row[col("bond_type=other", BOND_NAMES)] == 1
 
 
+@pytest.mark.slow  # imports torch in a fresh interpreter
 def test_featurize_stays_in_its_layer():
     import subprocess
     import sys

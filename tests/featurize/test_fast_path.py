@@ -39,7 +39,10 @@ def test_fast_path_is_active_for_the_installed_rdkit():
     # if this fails after an RDKit upgrade, featurization is still correct but slow:
     # teach molgen/featurize/_rdpickle.py the new pickle layout
     assert fast_path_enabled()
-    assert _fast_arrays(Chem.MolFromSmiles("CCO")) is not None
+    mol = Chem.MolFromSmiles("CCO")
+    fast = _fast_arrays(mol)
+    assert fast is not None, "the fast path declined a plain molecule"
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(fast, reference_arrays(mol), strict=True))
 
 
 @pytest.mark.parametrize("smiles", ODD)

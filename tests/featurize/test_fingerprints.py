@@ -70,3 +70,43 @@ def test_single_molecule_errors():
 def test_empty_input():
     batch = morgan_fingerprints([], n_bits=64)
     assert batch.array.shape == (0, 64) and batch.states == [] and batch.valid_mask.shape == (0,)
+
+
+def test_generators_are_built_once_per_setting():
+    from molgen.featurize import fingerprint_generator
+
+    assert fingerprint_generator(radius=3, n_bits=512) is fingerprint_generator("morgan", radius=3, n_bits=512)
+    assert fingerprint_generator(radius=3, n_bits=512) is not fingerprint_generator(radius=3, n_bits=512, chirality=True)
+    assert fingerprint_generator("atom_pair", radius=1) is fingerprint_generator("atom_pair", radius=2)  # radius unused
+    for bad in ({"kind": "maccs"}, {"radius": -1}, {"n_bits": 0}):
+        with pytest.raises(ValueError):
+            fingerprint_generator(**bad)
+
+
+def test_matrix_and_packed_match_rdkit():
+    from molgen.featurize import fingerprint_matrix, packed_fingerprints
+
+    mols = [Chem.MolFromSmiles(s) for s in SMILES] + [None]
+    morgan = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
+    pairs = rdFingerprintGenerator.GetAtomPairGenerator(fpSize=2048)
+    counts = fingerprint_matrix(mols, radius=2, n_bits=1024, counts=True)
+    pair_bits = fingerprint_matrix(mols, "atom_pair")
+    assert counts.dtype == np.int32 and pair_bits.dtype == np.uint8
+    for i, mol in enumerate(mols[:-1]):
+        assert np.array_equal(counts[i], morgan.GetCountFingerprintAsNumPy(mol))
+        assert np.array_equal(pair_bits[i], pairs.GetFingerprintAsNumPy(mol))
+    assert not counts[-1].any() and not pair_bits[-1].any()  # None -> zero row
+    packed = packed_fingerprints(mols, "atom_pair")
+    assert packed.shape == (len(mols), 256) and np.array_equal(packed, np.packbits(pair_bits, axis=1))
+
+
+def test_shared_generator_from_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from molgen.featurize import fingerprint_matrix
+
+    mols = [Chem.MolFromSmiles(s) for s in SMILES * 25]
+    expected = fingerprint_matrix(mols)
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: fingerprint_matrix(mols), range(32)))
+    assert all(np.array_equal(r, expected) for r in results)

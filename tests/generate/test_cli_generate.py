@@ -32,9 +32,27 @@ def test_sample_bad_model_dir_is_a_clear_error(tmp_path, capsys):
 
 
 def test_train_prior_then_sample_and_resume(tmp_path, moses_csv, capsys):
-    args = ["generate", "train-prior", "--data", str(moses_csv), "--out", str(tmp_path / "p"), "--hidden-size", "16",
-            "--num-layers", "1", "--embedding-dim", "8", "--batch-size", "32", "--val-size", "20", "--device", "cpu",
-            "--quiet"]
+    args = [
+        "generate",
+        "train-prior",
+        "--data",
+        str(moses_csv),
+        "--out",
+        str(tmp_path / "p"),
+        "--hidden-size",
+        "16",
+        "--num-layers",
+        "1",
+        "--embedding-dim",
+        "8",
+        "--batch-size",
+        "32",
+        "--val-size",
+        "20",
+        "--device",
+        "cpu",
+        "--quiet",
+    ]
     assert main([*args, "--max-molecules", "64"]) == 0
     assert re.search(r"trained on \d+ molecules", capsys.readouterr().err)
     assert main([*args, "--max-molecules", "64"]) == 2  # a checkpoint exists: must say --resume

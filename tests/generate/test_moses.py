@@ -153,7 +153,9 @@ def test_chemnet_activations_match_fcd_package():
 
 def test_evaluate_identical_sets(tmp_path):
     canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in DRUGS]
-    metrics = evaluate_samples(DRUGS, train=canonical, test=DRUGS, test_scaffolds=DRUGS[:5], moses_defaults=False, k=[5], cache_dir=tmp_path)
+    metrics = evaluate_samples(
+        DRUGS, train=canonical, test=DRUGS, test_scaffolds=DRUGS[:5], moses_defaults=False, k=[5], cache_dir=tmp_path
+    )
     assert metrics["valid"] == 1.0 and metrics["unique@5"] == 1.0
     assert metrics["FCD/Test"] == pytest.approx(0.0, abs=1e-3)
     assert metrics["Frag/Test"] == pytest.approx(1.0)

@@ -27,6 +27,7 @@ def files(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow  # the whole command in a fresh interpreter, FCD included
 def test_evaluate_cli_end_to_end(files, capsys):
     out = files / "out"
     common = ["--train", str(files / "train.csv"), "--test", str(files / "test.csv"), "--test-scaffolds", str(files / "scaf.csv")]

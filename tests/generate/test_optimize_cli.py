@@ -50,8 +50,15 @@ def work(tmp_path_factory):
     folder = tmp_path_factory.mktemp("optimize_cli")
     data = load_dataset("chembl2321810").frame
     train = data.head(120)
-    model = fit_efficacy_model(train.smiles, train.pIC50, target_names=["pIC50"], ensemble_size=2, coverage_target=0.8,
-                               model_options={"hidden": 16}, train_config=TrainConfig(epochs=2, warmup_epochs=1))
+    model = fit_efficacy_model(
+        train.smiles,
+        train.pIC50,
+        target_names=["pIC50"],
+        ensemble_size=2,
+        coverage=0.8,
+        model_options={"hidden": 16},
+        train_config=TrainConfig(epochs=2, warmup_epochs=1),
+    )
     model.save(folder / "model")
     data.iloc[120:180][["smiles"]].to_csv(folder / "start.csv", index=False)
     train[["smiles", "pIC50"]].to_csv(folder / "actives.csv", index=False)
@@ -62,17 +69,61 @@ def work(tmp_path_factory):
 
 def test_staged_ga_run_writes_a_ranked_annotated_table(work):
     out = work / "run"
-    args = ["--method", "ga", "--scorer", work / "filters.toml", "--budget", 30, "--scorer", work / "model.toml",
-            "--budget", 40, "--model-dir", work / "model", "--start", work / "start.csv", "--population-size", 12,
-            "--offspring-size", 12, "--actives", work / "actives.csv", "--activity-col", "pIC50",
-            "--train-data", work / "actives.csv", "--top", 10, "--seed", 3, "--out", out, "--quiet"]
+    args = [
+        "--method",
+        "ga",
+        "--scorer",
+        work / "filters.toml",
+        "--budget",
+        30,
+        "--scorer",
+        work / "model.toml",
+        "--budget",
+        40,
+        "--model-dir",
+        work / "model",
+        "--start",
+        work / "start.csv",
+        "--population-size",
+        12,
+        "--offspring-size",
+        12,
+        "--actives",
+        work / "actives.csv",
+        "--activity-col",
+        "pIC50",
+        "--train-data",
+        work / "actives.csv",
+        "--top",
+        10,
+        "--seed",
+        3,
+        "--out",
+        out,
+        "--quiet",
+    ]
     code, err = _run(*args)
     assert code == 0, err
     table = pd.read_csv(out / "candidates.csv")
     assert len(table) == 10 and table["rank"].tolist() == list(range(1, 11))
-    for col in ("smiles", "score", "efficacy", "efficacy_desirability", "qed", "prediction", "uncertainty", "lower",
-                "upper", "ad_similarity", "train_similarity", "novel", "nearest_active",
-                "nearest_active_similarity", "nearest_active_pIC50", "alerts"):
+    for col in (
+        "smiles",
+        "score",
+        "efficacy",
+        "efficacy_desirability",
+        "qed",
+        "prediction",
+        "uncertainty",
+        "lower",
+        "upper",
+        "ad_similarity",
+        "train_similarity",
+        "novel",
+        "nearest_active",
+        "nearest_active_similarity",
+        "nearest_active_pIC50",
+        "alerts",
+    ):
         assert col in table.columns, col
     # the model the scorer used (float32 sums differ slightly between batch compositions)
     assert np.allclose(table["prediction"], table["efficacy"], rtol=1e-4)
@@ -90,12 +141,28 @@ def test_staged_ga_run_writes_a_ranked_annotated_table(work):
 
 
 def test_optimize_reports_bad_input_in_one_line(work):
-    code, err = _run("--method", "ga", "--scorer", work / "missing.toml", "--budget", 10, "--out", work / "x",
-                     "--start", work / "start.csv")
+    code, err = _run(
+        "--method", "ga", "--scorer", work / "missing.toml", "--budget", 10, "--out", work / "x", "--start", work / "start.csv"
+    )
     assert code == 2 and "missing.toml" in err
-    code, err = _run("--method", "ga", "--scorer", work / "filters.toml", "--budget", 10, "--budget", 20,
-                     "--scorer", work / "filters.toml", "--scorer", work / "filters.toml", "--out", work / "y",
-                     "--start", work / "start.csv")
+    code, err = _run(
+        "--method",
+        "ga",
+        "--scorer",
+        work / "filters.toml",
+        "--budget",
+        10,
+        "--budget",
+        20,
+        "--scorer",
+        work / "filters.toml",
+        "--scorer",
+        work / "filters.toml",
+        "--out",
+        work / "y",
+        "--start",
+        work / "start.csv",
+    )
     assert code == 2 and "--budget" in err
 
 
@@ -114,12 +181,30 @@ def test_rl_run_with_a_custom_prior_saves_the_tuned_agent(work):
     from molgen.generate import Prior, SmilesTokenizer
 
     torch.manual_seed(0)
-    Prior(SmilesTokenizer(["C", "O", "N"]), hidden_size=16, num_layers=1, embedding_dim=8, max_length=20,
-          device="cpu").save(work / "tiny_prior")
+    Prior(SmilesTokenizer(["C", "O", "N"]), hidden_size=16, num_layers=1, embedding_dim=8, max_length=20, device="cpu").save(
+        work / "tiny_prior"
+    )
     (work / "size.toml").write_text(SIZE_SCORER)
     out = work / "rl"
-    code, err = _run("--method", "rl", "--scorer", work / "size.toml", "--budget", 40, "--prior", work / "tiny_prior",
-                     "--batch-size", 16, "--sigma", 50, "--out", out, "--quiet", "--top", 5)
+    code, err = _run(
+        "--method",
+        "rl",
+        "--scorer",
+        work / "size.toml",
+        "--budget",
+        40,
+        "--prior",
+        work / "tiny_prior",
+        "--batch-size",
+        16,
+        "--sigma",
+        50,
+        "--out",
+        out,
+        "--quiet",
+        "--top",
+        5,
+    )
     assert code == 0, err
     assert len(pd.read_csv(out / "history.csv")) == 40
     assert len(pd.read_csv(out / "candidates.csv")) == 5

@@ -33,14 +33,16 @@ def one_thread():
 @pytest.fixture(scope="module")
 def tiny_prior():
     torch.manual_seed(0)
-    return Prior(SmilesTokenizer(["C", "O", "N"]), architecture="gru", hidden_size=32, num_layers=1,
-                 embedding_dim=8, max_length=24, device="cpu")
+    return Prior(
+        SmilesTokenizer(["C", "O", "N"]), architecture="gru", hidden_size=32, num_layers=1, embedding_dim=8, max_length=24, device="cpu"
+    )
 
 
 @pytest.fixture(scope="module")
 def size_scorer():
-    return Scorer([Objective("size", "descriptor", params={"descriptor": "heavy_atoms"},
-                             transform={"kind": "sigmoid", "low": 2.0, "high": 14.0})])
+    return Scorer(
+        [Objective("size", "descriptor", params={"descriptor": "heavy_atoms"}, transform={"kind": "sigmoid", "low": 2.0, "high": 14.0})]
+    )
 
 
 def _agent(prior, seed=0, **kw):

@@ -35,7 +35,9 @@ def test_sampled_log_likelihood_matches_teacher_forcing(tiny_prior):
     seqs_t, ll_t = tiny_prior.sample_sequences(6, temperature=0.5, generator=gen)
     torch.testing.assert_close(ll_t, tiny_prior.log_likelihood(seqs_t), rtol=1e-4, atol=1e-4)
     ll.sum().backward()
-    assert any(p.grad is not None for p in tiny_prior.module.parameters())
+    missing = [name for name, p in tiny_prior.module.named_parameters() if p.requires_grad and p.grad is None]
+    assert missing == []
+    assert all(torch.isfinite(p.grad).all() for p in tiny_prior.module.parameters())
     tiny_prior.module.zero_grad(set_to_none=True)
 
 
@@ -115,8 +117,18 @@ def test_tiny_prior_overfits_and_validity_rises(tmp_path, moses_smiles):
     path = tmp_path / "fifty.csv"
     pd.DataFrame({"smiles": moses_smiles[:50]}).to_csv(path, index=False)
     prior = train_prior(
-        tmp_path / "run", data=path, hidden_size=128, num_layers=2, embedding_dim=32, batch_size=25,
-        learning_rate=5e-3, epochs=100, val_size=0, checkpoint_every=1000, progress=False, device="cpu",
+        tmp_path / "run",
+        data=path,
+        hidden_size=128,
+        num_layers=2,
+        embedding_dim=32,
+        batch_size=25,
+        learning_rate=5e-3,
+        epochs=100,
+        val_size=0,
+        checkpoint_every=1000,
+        progress=False,
+        device="cpu",
     )
     assert prior.metadata["training"]["molecules_seen"] == 50 * 100
     nll = float(-prior.log_likelihood(prior.encode(moses_smiles[:50])).mean().detach())

@@ -6,9 +6,22 @@ import torch
 from molgen.generate import load_prior, train_prior
 from molgen.generate.train import CHECKPOINT_FILE
 
-TINY = dict(hidden_size=24, num_layers=2, embedding_dim=8, batch_size=16, chunk_size=100, val_size=40,
-            learning_rate=3e-3, lr_decay=0.5, lr_decay_molecules=200, checkpoint_every=4, progress=False,
-            device="cpu", dropout=0.1, seed=3)
+TINY = dict(
+    hidden_size=24,
+    num_layers=2,
+    embedding_dim=8,
+    batch_size=16,
+    chunk_size=100,
+    val_size=40,
+    learning_rate=3e-3,
+    lr_decay=0.5,
+    lr_decay_molecules=200,
+    checkpoint_every=4,
+    progress=False,
+    device="cpu",
+    dropout=0.1,
+    seed=3,
+)
 
 
 def _weights(path):
@@ -67,8 +80,19 @@ def test_bad_settings_are_rejected(tmp_path, moses_csv):
 def test_smi_file_and_transformer(tmp_path, moses_smiles):
     path = tmp_path / "mols.smi"
     path.write_text("".join(f"{s} id{i}\n" for i, s in enumerate(moses_smiles[:80])))
-    prior = train_prior(tmp_path / "tr", data=path, architecture="transformer", d_model=16, num_heads=2, num_layers=1,
-                        batch_size=16, val_size=16, max_molecules=32, progress=False, device="cpu")
+    prior = train_prior(
+        tmp_path / "tr",
+        data=path,
+        architecture="transformer",
+        d_model=16,
+        num_heads=2,
+        num_layers=1,
+        batch_size=16,
+        val_size=16,
+        max_molecules=32,
+        progress=False,
+        device="cpu",
+    )
     assert prior.architecture == "transformer"
     assert prior.metadata["training"]["data_rows"] == 80
     assert len(load_prior(tmp_path / "tr").sample(4, seed=0)) == 4
@@ -107,8 +131,13 @@ def test_checkpoint_without_shuffle_setting_resumes_by_chunks(tmp_path, moses_cs
 def test_init_from_a_saved_prior_continues_its_network(tmp_path, moses_csv):
     first = train_prior(tmp_path / "first", data=moses_csv, max_molecules=64, **TINY)
     # size options are ignored: the network and vocabulary come from the starting prior
-    second = train_prior(tmp_path / "second", data=moses_csv, max_molecules=64, init_from=tmp_path / "first",
-                         **{**TINY, "hidden_size": 99, "learning_rate": 1e-4})
+    second = train_prior(
+        tmp_path / "second",
+        data=moses_csv,
+        max_molecules=64,
+        init_from=tmp_path / "first",
+        **{**TINY, "hidden_size": 99, "learning_rate": 1e-4},
+    )
     assert second.hyperparameters == first.hyperparameters and second.tokenizer.vocab == first.tokenizer.vocab
     start = second.metadata["training"]["settings"]["init_from"]
     assert start["path"] == str((tmp_path / "first").resolve()) and start["molecules_seen"] == first.metadata["training"]["molecules_seen"]

@@ -149,7 +149,20 @@ def command(kind, data, folder, out_dir, model=None, config=None, target="pIC50"
     if kind == "inspect":
         return ["data", "inspect", data, "--smiles-col", "smiles", "--target-col", target]
     if kind == "train":
-        return ["train", "--data", data, "--smiles-col", "smiles", "--target-col", target, "--out", out_dir / "model", "--epochs", "1", "--quiet"]
+        return [
+            "train",
+            "--data",
+            data,
+            "--smiles-col",
+            "smiles",
+            "--target-col",
+            target,
+            "--out",
+            out_dir / "model",
+            "--epochs",
+            "1",
+            "--quiet",
+        ]
     if kind == "predict":
         return ["predict", "--model", model, "--data", data, "--smiles-col", "smiles", "--out", out_dir / "pred.csv"]
     return ["score", "--config", config or folder / "qed.toml", "--data", data, "--smiles-col", "smiles", "--out", out_dir / "ranked.csv"]
@@ -257,7 +270,10 @@ def _model_cases(model_dir: Path, folder: Path):
     (chemprop / "model_0").mkdir(parents=True)
     (chemprop / "model_0" / "best.pt").write_bytes(pickle.dumps(PlantedPayload(marker)))
     (chemprop / "args.json").write_text("{}")
-    cases["Chemprop-like folder"] = (chemprop, ["chemprop_run: not a molgen model directory (no molgen_model.json; found: args.json, model_0)"])
+    cases["Chemprop-like folder"] = (
+        chemprop,
+        ["chemprop_run: not a molgen model directory (no molgen_model.json; found: args.json, model_0)"],
+    )
     sklearn = folder / "sklearn_model"
     sklearn.mkdir()
     (sklearn / "model.pkl").write_bytes(pickle.dumps(PlantedPayload(marker)))
@@ -272,7 +288,10 @@ def _model_cases(model_dir: Path, folder: Path):
     truncated = copy("truncated")
     weights = truncated / "member_0.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    cases["truncated checkpoint"] = (truncated, ["member_0.safetensors: checksum mismatch (the file was changed or truncated after saving)"])
+    cases["truncated checkpoint"] = (
+        truncated,
+        ["member_0.safetensors: checksum mismatch (the file was changed or truncated after saving)"],
+    )
     tampered = copy("tampered")
     fps = tampered / "domain_fingerprints.npy"
     data = bytearray(fps.read_bytes())
@@ -336,7 +355,10 @@ CONFIG_CASES = {
     "unknown top-level key": ('colour = "blue"\n' + QED_CONFIG, ["bad.toml: colour: unknown key; valid keys: aggregation, objectives"]),
     "unknown objective key": (QED_CONFIG + "wieght = 2\n", ["bad.toml: objectives[0]", "wieght"]),
     "wrong type": (QED_CONFIG + 'weight = "heavy"\n', ["bad.toml: objectives[0].weight: expected a number, got str 'heavy'"]),
-    "wrong transform type": (QED_CONFIG + 'transform = { kind = "sigmoid", low = "a", high = 1 }\n', ["bad.toml: objectives[0].transform.low"]),
+    "wrong transform type": (
+        QED_CONFIG + 'transform = { kind = "sigmoid", low = "a", high = 1 }\n',
+        ["bad.toml: objectives[0].transform.low"],
+    ),
     "no objectives": ('aggregation = "weighted_geometric"\n', ["bad.toml: objectives: required key missing"]),
     "TOML syntax error": ("[[objectives]\nname = ", ["bad.toml: invalid TOML"]),
 }
@@ -356,7 +378,9 @@ def test_yaml_config_cannot_run_code(files, out_dir, tmp_path, capsys):
     marker = tmp_path / "PWNED"
     config = tmp_path / "evil.yaml"
     config.write_text(f"!!python/object/apply:os.system ['touch {marker}']\n")
-    assert_user_error(*run_cli(capsys, *command("score", paths["good"], folder, out_dir, config=config)), ["evil.yaml: invalid YAML"], out_dir)
+    assert_user_error(
+        *run_cli(capsys, *command("score", paths["good"], folder, out_dir, config=config)), ["evil.yaml: invalid YAML"], out_dir
+    )
     assert not marker.exists()
 
 
@@ -473,8 +497,33 @@ def test_file_size_limit_subprocess(files, tmp_path, tiny_model_dir):
     out = tmp_path / "out"
     out.mkdir()
     train = ["train", "--data", folder / "train40.csv", "--smiles-col", "smiles", "--target-col", "pIC50", "--out", out / "model"]
-    train += ["--epochs", "1", "--hidden", "8", "--ensemble-size", "1", "--sizes", "0.6", "0.1", "0.2", "0.1", "--coverage", "0.8", "--quiet"]
-    predict = ["predict", "--model", tiny_model_dir, "--data", folder / "train40.csv", "--smiles-col", "smiles", "--out", out / "pred.parquet"]
+    train += [
+        "--epochs",
+        "1",
+        "--hidden",
+        "8",
+        "--ensemble-size",
+        "1",
+        "--sizes",
+        "0.6",
+        "0.1",
+        "0.2",
+        "0.1",
+        "--coverage",
+        "0.8",
+        "--quiet",
+    ]
+    predict = [
+        "predict",
+        "--model",
+        tiny_model_dir,
+        "--data",
+        folder / "train40.csv",
+        "--smiles-col",
+        "smiles",
+        "--out",
+        out / "pred.parquet",
+    ]
     commands = json.dumps([[str(a) for a in args] for args in (train, predict)])
     done = subprocess.run([sys.executable, "-c", FSIZE_SCRIPT, "2048", commands], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and json.loads(done.stdout.strip().splitlines()[-1]) == [2, 2], done.stderr

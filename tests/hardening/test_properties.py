@@ -5,7 +5,6 @@ import gzip
 import math
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,12 +84,18 @@ json_value = st.recursive(
     max_leaves=10,
 )
 objective = st.fixed_dictionaries(
-    {"name": st.one_of(st.text(max_size=8), json_value), "kind": st.sampled_from(["qed", "sa", "mw", "logp", "tpsa", "descriptor", "alerts", "similarity", "model", "qedd", 3])},
+    {
+        "name": st.one_of(st.text(max_size=8), json_value),
+        "kind": st.sampled_from(["qed", "sa", "mw", "logp", "tpsa", "descriptor", "alerts", "similarity", "model", "qedd", 3]),
+    },
     optional={
         "weight": st.one_of(st.floats(), st.integers(), json_value),
         "transform": st.one_of(
             st.sampled_from(["identity", "sigmoid"]),
-            st.fixed_dictionaries({"kind": st.sampled_from(["sigmoid", "step", "clip", "double_sigmoid", "reverse_sigmoid"])}, optional={"low": json_value, "high": json_value}),
+            st.fixed_dictionaries(
+                {"kind": st.sampled_from(["sigmoid", "step", "clip", "double_sigmoid", "reverse_sigmoid"])},
+                optional={"low": json_value, "high": json_value},
+            ),
             json_value,
         ),
         "extra": json_value,

@@ -8,12 +8,24 @@ from rdkit.Chem import rdFingerprintGenerator
 
 import molgen.metrics
 from molgen.metrics import max_tanimoto
+from molgen.utils import tanimoto
 
 TRAIN = [
-    "CC(=O)Oc1ccccc1C(=O)O", "Cn1c(=O)c2c(ncn2C)n(C)c1=O", "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
-    "CN1CCC[C@H]1c1cccnc1", "c1ccc2ccccc2c1", "CCN(CC)CC", "OC(=O)CCC(=O)O", "c1ccncc1",
-    "CC(=O)Nc1ccc(O)cc1", "COc1ccc2[nH]cc(CCN)c2c1", "CCOC(=O)c1ccccc1", "C1CCNCC1",
-    "Clc1ccc(Cl)cc1", "NC(=O)c1cccnc1", "CC1=CC(=O)CC(C)(C)C1",
+    "CC(=O)Oc1ccccc1C(=O)O",
+    "Cn1c(=O)c2c(ncn2C)n(C)c1=O",
+    "CC(C)Cc1ccc(C(C)C(=O)O)cc1",
+    "CN1CCC[C@H]1c1cccnc1",
+    "c1ccc2ccccc2c1",
+    "CCN(CC)CC",
+    "OC(=O)CCC(=O)O",
+    "c1ccncc1",
+    "CC(=O)Nc1ccc(O)cc1",
+    "COc1ccc2[nH]cc(CCN)c2c1",
+    "CCOC(=O)c1ccccc1",
+    "C1CCNCC1",
+    "Clc1ccc(Cl)cc1",
+    "NC(=O)c1cccnc1",
+    "CC1=CC(=O)CC(C)(C)C1",
 ]
 QUERY = ["CCO", "CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Oc1ccccc1", "c1ccccc1", "CCN(CC)CCO", "O=C(O)c1ccccc1O", "C"]
 
@@ -27,7 +39,7 @@ def _fps(smiles):
 @pytest.mark.parametrize("packed,popcount", [(False, False), (True, False), (True, True)])
 def test_max_tanimoto_matches_rdkit_bulk_tanimoto(packed, popcount, monkeypatch):
     # small packed inputs take the popcount path; a zero threshold forces the matrix-product one
-    monkeypatch.setattr(molgen.metrics.domain, "_POPCOUNT_MAX_PAIRS", 10**6 if popcount else 0)
+    monkeypatch.setattr(tanimoto, "POPCOUNT_MAX_PAIRS", 10**6 if popcount else 0)
     train_bv, train = _fps(TRAIN)
     query_bv, query = _fps(QUERY)
     expected = np.array([max(DataStructs.BulkTanimotoSimilarity(q, train_bv)) for q in query_bv])
@@ -49,7 +61,7 @@ def test_popcount_and_matrix_paths_agree(monkeypatch):
     valid = np.ones(70, dtype=bool)
     valid[9] = False
     fast = max_tanimoto(query, train, packed=True, valid=valid, return_index=True)
-    monkeypatch.setattr(molgen.metrics.domain, "_POPCOUNT_MAX_PAIRS", 0)
+    monkeypatch.setattr(tanimoto, "POPCOUNT_MAX_PAIRS", 0)
     slow = max_tanimoto(query, train, packed=True, valid=valid, return_index=True)
     np.testing.assert_allclose(fast[0], slow[0], rtol=0, atol=1e-12)
     np.testing.assert_array_equal(fast[1], slow[1])

@@ -107,9 +107,7 @@ def test_wrong_feature_widths(name, graphs):
         encoder(graphs[0])
 
 
-@pytest.mark.parametrize(
-    "kwargs", [{"hidden": 0}, {"depth": 0}, {"dropout": 1.0}, {"dropout": -0.1}, {"hidden": 3.5}]
-)
+@pytest.mark.parametrize("kwargs", [{"hidden": 0}, {"depth": 0}, {"dropout": 1.0}, {"dropout": -0.1}, {"hidden": 3.5}])
 def test_invalid_hyperparameters(kwargs):
     with pytest.raises(ValueError):
         build_encoder("dmpnn", ATOM_DIM, BOND_DIM, **kwargs)

@@ -3,8 +3,8 @@ import pytest
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from molgen.models import kernel
 from molgen.models.kernel import LAMBDAS, KernelRidge, leave_one_out_residuals, tanimoto_matrix
+from molgen.utils import tanimoto
 
 SMILES = ["CCO", "CCN", "c1ccccc1O", "c1ccccc1N", "CC(=O)O", "CCCCCC", "C1CCCCC1", "CC(C)O"]
 
@@ -21,7 +21,7 @@ def _packed(fps):
 @pytest.mark.parametrize("path", ["popcount", "matrix"])
 def test_tanimoto_matrix_matches_rdkit(path, monkeypatch):
     if path == "matrix":
-        monkeypatch.setattr(kernel, "POPCOUNT_MAX_PAIRS", 0)
+        monkeypatch.setattr(tanimoto, "POPCOUNT_MAX_PAIRS", 0)
     fps = _fps(SMILES)
     K = tanimoto_matrix(_packed(fps[:3]), _packed(fps), chunk_size=2)
     expected = np.array([DataStructs.BulkTanimotoSimilarity(fp, fps) for fp in fps[:3]])

@@ -60,12 +60,7 @@ def test_missing_label_changes_neither_loss_nor_gradient(kind, generator):
     mask[1, 2] = mask[4, 0] = False
 
     # Reference: the mean over the observed labels only, computed label by label.
-    per_label = [
-        _loss(kind, preds[i : i + 1, j : j + 1], targets[i : i + 1, j : j + 1])
-        for i in range(N)
-        for j in range(T)
-        if mask[i, j]
-    ]
+    per_label = [_loss(kind, preds[i : i + 1, j : j + 1], targets[i : i + 1, j : j + 1]) for i in range(N) for j in range(T) if mask[i, j]]
     expected = torch.stack(per_label).mean()
     (expected_grad,) = torch.autograd.grad(expected, preds)
 

@@ -34,6 +34,7 @@ def test_sources_import_only_torch_pyg_and_utils():
         assert "open" not in calls and "print" not in calls, path.name
 
 
+@pytest.mark.slow  # imports torch in a fresh interpreter
 def test_import_loads_no_rdkit_or_ray():
     code = "import sys, molgen.models; print([m for m in ('rdkit', 'ray', 'deepchem') if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

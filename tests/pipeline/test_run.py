@@ -29,7 +29,7 @@ keep = 30
 library = "{library}"
 smiles_col = "smiles"
 top_k = 10
-workers = 1
+num_workers = 1
 [report]
 top_n = 6
 attributions = 2
@@ -70,7 +70,8 @@ def test_run_writes_a_report_and_tables(first_run):
     for name in ("candidates", "test_predictions", "screen_library_top", "screen_candidates_top"):
         assert (out / "tables" / f"{name}.csv").is_file() and (out / "tables" / f"{name}.parquet").is_file()
     candidates = pd.read_parquet(out / "tables" / "candidates.parquet")
-    assert len(candidates) > 0 and candidates["score"].between(0, 1).all()
+    # keep = 30 of the 64 molecules the budget scores
+    assert len(candidates) == 30 == result.stages["generate"].info["candidates"] and candidates["score"].between(0, 1).all()
     assert candidates["rank"].tolist() == list(range(1, len(candidates) + 1))
     summary = result.stages["screen"].info["library"]
     assert summary["rows"] == 201  # every library row, the bad one included

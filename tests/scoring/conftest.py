@@ -33,9 +33,7 @@ class ElementCountModel:
                 states[i], errors[i] = "featurization_failed", f"unsupported element {other[0]}"
             else:
                 values.append(float(mol.GetNumHeavyAtoms()))
-        return pd.DataFrame(
-            {"prediction": values, "atoms_x2": 2 * np.array(values), "state": states, "error": errors}
-        )
+        return pd.DataFrame({"prediction": values, "atoms_x2": 2 * np.array(values), "state": states, "error": errors})
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def _write(tmp_path, text, name="scorer.toml"):
 def test_example_config_loads_and_scores(element_model):
     loaded = []
     scorer = Scorer.from_config(EXAMPLE, model_loader=lambda spec: loaded.append(spec) or element_model)
-    assert loaded == ["checkpoints/efficacy.pt"]
+    assert loaded == ["models/pic50"]
     assert [o.name for o in scorer.objectives][:3] == ["efficacy", "qed", "sa"]
     table = scorer.score(["CC(=O)Oc1ccccc1C(=O)O", "CCS", "nope"])
     assert table["score"].iloc[:1].between(0, 1).all()
@@ -82,8 +82,11 @@ def _error(tmp_path, text, name="scorer.toml"):
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('transform = { kind = "double_sigmoid"', 'tranform = { kind = "double_sigmoid"',
-         "objectives[2].tranform: unknown key for kind 'mw'; valid keys: kind, name, transform, weight"),
+        (
+            'transform = { kind = "double_sigmoid"',
+            'tranform = { kind = "double_sigmoid"',
+            "objectives[2].tranform: unknown key for kind 'mw'; valid keys: kind, name, transform, weight",
+        ),
         ("low = 2.5", "lo = 2.5", "objectives[1].transform.lo: unknown key for kind 'reverse_sigmoid'; valid keys: high, k, kind, low"),
         ("weight = 2", 'weight = "high"', "objectives[1].weight: expected a number, got str 'high'"),
         ("weight = 2", "weight = 0", "objectives[1].weight: must be a finite number > 0, got 0"),
@@ -96,11 +99,14 @@ def _error(tmp_path, text, name="scorer.toml"):
         ('name = "qed"', 'name = "sa"', "objectives[1].name: duplicate objective name 'sa'"),
         ('name = "qed"', "name = 3", "objectives[0].name: expected letters"),
         ('name = "qed"\n', "", "objectives[0].name: required key missing"),
-        ("transform = { kind = \"reverse_sigmoid\", low = 2.5, high = 5.5 }\n", "", "objectives[1].transform: required for kind 'sa'"),
+        ('transform = { kind = "reverse_sigmoid", low = 2.5, high = 5.5 }\n', "", "objectives[1].transform: required for kind 'sa'"),
         ("high = 5.5", "high = 1.5", "objectives[1].transform.high: must be greater than low"),
         ('kind = "qed"', 'kind = "qed"\ncatalogs = ["pains"]', "objectives[0].catalogs: unknown key for kind 'qed'"),
-        ('transform = { kind = "reverse_sigmoid", low = 2.5, high = 5.5 }', 'transform = "reverse_sigmoid"',
-         "objectives[1].transform.low: required key missing for kind 'reverse_sigmoid'"),
+        (
+            'transform = { kind = "reverse_sigmoid", low = 2.5, high = 5.5 }',
+            'transform = "reverse_sigmoid"',
+            "objectives[1].transform.low: required key missing for kind 'reverse_sigmoid'",
+        ),
     ],
 )
 def test_toml_errors_name_the_file_and_key(tmp_path, old, new, expected):

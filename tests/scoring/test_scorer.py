@@ -16,7 +16,11 @@ def _drug_like():
         [
             Objective("qed", "qed"),
             Objective("sa", "sa", transform={"kind": "reverse_sigmoid", "low": 2.5, "high": 5.5}),
-            Objective("mw", "mw", transform={"kind": "double_sigmoid", "low": 150.0, "high": 500.0, "coef_div": 500.0, "coef_si": 20.0, "coef_se": 20.0}),
+            Objective(
+                "mw",
+                "mw",
+                transform={"kind": "double_sigmoid", "low": 150.0, "high": 500.0, "coef_div": 500.0, "coef_si": 20.0, "coef_se": 20.0},
+            ),
             Objective("logp", "logp", transform={"kind": "step", "low": -1.0, "high": 5.0}, weight=0.5),
             Objective("tpsa", "tpsa", transform={"kind": "step", "high": 140.0}),
             Objective("hbd", "descriptor", transform={"kind": "step", "high": 5.0}, params={"descriptor": "hbd"}),

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
+from molgen.data import load_dataset
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
 from molgen.models import ModelConfig, build_model
-from molgen.data import load_dataset
 from molgen.train import TargetScaler, TrainConfig, lr_at, predict_graphs, train_ensemble, train_model
 
 
@@ -48,7 +48,9 @@ def test_same_seed_same_weights(hundred):
 def test_ensemble_members_differ_and_early_stopping_keeps_best(hundred):
     graphs, _ = hundred
     config = ModelConfig(atom_dim=ATOM_FDIM, bond_dim=BOND_FDIM, hidden=32, ffn_hidden=32)
-    members, histories = train_ensemble(config, graphs[:70], graphs[70:], n_members=2, config=TrainConfig(epochs=4, patience=1, warmup_epochs=1))
+    members, histories = train_ensemble(
+        config, graphs[:70], graphs[70:], ensemble_size=2, config=TrainConfig(epochs=4, patience=1, warmup_epochs=1)
+    )
     p0, p1 = (predict_graphs(m, graphs[70:]) for m in members)
     assert p0.shape == (30, 1) and not np.allclose(p0, p1)
     for h in histories:

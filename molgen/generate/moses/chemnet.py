@@ -41,9 +41,7 @@ def _one_hot(smiles: list[str], pad_length: int) -> np.ndarray:
     return (batch / batch.shape[2]).astype(np.float32)
 
 
-def chemnet_activations(
-    smiles, *, batch_size: int = 512, device: str = "cpu", progress: bool = False
-) -> np.ndarray:
+def chemnet_activations(smiles, *, batch_size: int = 512, device: str = "cpu", progress: bool = False) -> np.ndarray:
     """ChemNet penultimate-layer activations, one row per SMILES.
 
     Parameters

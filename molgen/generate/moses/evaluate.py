@@ -11,6 +11,7 @@ import numpy as np
 from molgen.generate.moses.molecule import PROPERTY_NAMES, MoleculeRecord, canonical_smiles, describe
 from molgen.generate.moses.reference import ReferenceStats, parallel_map, reference_stats
 from molgen.generate.moses.similarity import internal_diversities, snn, unpack_fingerprints
+from molgen.utils.renamed import renamed_keywords
 
 #: Default ``k`` values of unique@k.
 UNIQUE_K = (1000, 10000)
@@ -109,6 +110,7 @@ def _reference(value, name: str, moses_defaults: bool, kwargs: dict):
     return reference_stats(list(value), **kwargs)
 
 
+@renamed_keywords(n_jobs="num_workers")
 def evaluate_samples(
     gen_smiles: Sequence,
     *,
@@ -117,7 +119,7 @@ def evaluate_samples(
     test_scaffolds=None,
     moses_defaults: bool = True,
     k: Sequence[int] = UNIQUE_K,
-    n_jobs: int = 1,
+    num_workers: int = 1,
     device: str = "cpu",
     batch_size: int = 512,
     cache_dir=None,
@@ -145,8 +147,8 @@ def evaluate_samples(
         Fill unspecified references with the MOSES data (needs the molsets package).
     k : sequence of int
         unique@k values.
-    n_jobs : int
-        Processes for the per-molecule RDKit work.
+    num_workers : int
+        Processes for the per-molecule RDKit work (``n_jobs``: its deprecated name, until molgen 0.2).
     device, batch_size : torch device and ChemNet batch size.
     cache_dir, use_cache : reference-statistics cache (see :func:`reference_stats`).
     plot_path : path, optional
@@ -166,7 +168,7 @@ def evaluate_samples(
     Raises
     ------
     ValueError
-        ``gen_smiles`` is a single string, or bad ``n_jobs``.
+        ``gen_smiles`` is a single string, or bad ``num_workers``.
 
     Examples
     --------
@@ -180,7 +182,9 @@ def evaluate_samples(
     if isinstance(gen_smiles, str):
         raise ValueError("gen_smiles must be a sequence of SMILES, not a single string")
     gen_smiles = list(gen_smiles)
-    ref_kwargs = dict(cache_dir=cache_dir, use_cache=use_cache, n_jobs=n_jobs, batch_size=batch_size, device=device, progress=progress)
+    ref_kwargs = dict(
+        cache_dir=cache_dir, use_cache=use_cache, num_workers=num_workers, batch_size=batch_size, device=device, progress=progress
+    )
     test_stats = _reference(test, "test", moses_defaults, ref_kwargs)
     sf_stats = _reference(test_scaffolds, "test_scaffolds", moses_defaults, ref_kwargs)
     if train is None and moses_defaults:
@@ -188,7 +192,7 @@ def evaluate_samples(
 
         train = moses_smiles("train")
 
-    records = parallel_map(describe, gen_smiles, n_jobs=n_jobs, desc="generated molecules", progress=progress)
+    records = parallel_map(describe, gen_smiles, num_workers=num_workers, desc="generated molecules", progress=progress)
     gen = _Generated([r for r in records if r is not None])
     n_valid = len(gen.records)
     metrics: dict = {"n_samples": len(gen_smiles), "n_valid": n_valid}

@@ -8,8 +8,9 @@ Every definition follows the MOSES reference code (``moses/metrics/utils.py``, m
 * fingerprint: Morgan, radius 2, 1,024 bits (``GetMorganFingerprintAsBitVect(mol, 2, 1024)``,
   here through the equivalent ``rdFingerprintGenerator``);
 * fragments: ``Chem.MolToSmiles(FragmentOnBRICSBonds(mol)).split(".")``;
-* scaffold: the Bemis-Murcko scaffold (``MurckoScaffold.GetScaffoldForMol``) as canonical
-  SMILES, kept only when it is non-empty and has at least two rings;
+* scaffold: the Bemis-Murcko scaffold (``MurckoScaffold.GetScaffoldForMol``, through
+  :func:`molgen.chem.murcko_scaffold`) as canonical SMILES, kept only when it is non-empty
+  and has at least two rings;
 * properties: Crippen logP, SA score (Ertl & Schuffenhauer), QED, average molecular weight;
 * filters: no ring of eight or more atoms, no formal charge, only C N S O F Cl Br H, no match
   of MOSES's MCF or PAINS SMARTS (read from the installed molsets package), and a SMILES that
@@ -25,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import QED, Crippen, Descriptors, rdFingerprintGenerator
-from rdkit.Chem.Scaffolds import MurckoScaffold
+from rdkit.Chem import QED, Crippen, Descriptors
 
 from molgen.chem import sa_score
+from molgen.chem.scaffolds import murcko_scaffold
+from molgen.featurize.fingerprints import fingerprint_generator
 from molgen.utils.quiet import rdkit_quiet
 
 #: Morgan fingerprint settings of MOSES's SNN and IntDiv.
@@ -92,14 +94,9 @@ def canonical_smiles(smiles) -> str | None:
     return None if mol is None else Chem.MolToSmiles(mol)
 
 
-@functools.lru_cache(maxsize=1)
-def _generator():
-    return rdFingerprintGenerator.GetMorganGenerator(radius=FP_RADIUS, fpSize=FP_BITS)
-
-
 def morgan_bits(mol: Chem.Mol) -> np.ndarray:
     """The MOSES fingerprint of ``mol``: Morgan r=2, 1,024 bits, as a uint8 0/1 array."""
-    return _generator().GetFingerprintAsNumPy(mol).astype(np.uint8)
+    return fingerprint_generator(radius=FP_RADIUS, n_bits=FP_BITS).GetFingerprintAsNumPy(mol).astype(np.uint8)
 
 
 def fragments(mol: Chem.Mol) -> list[str]:
@@ -110,13 +107,10 @@ def fragments(mol: Chem.Mol) -> list[str]:
 def scaffold(mol: Chem.Mol, min_rings: int = 2) -> str | None:
     """Bemis-Murcko scaffold SMILES with at least ``min_rings`` rings, else ``None``."""
     try:
-        scaf = MurckoScaffold.GetScaffoldForMol(mol)
+        text = murcko_scaffold(mol, chirality=True, min_rings=min_rings)
     except (ValueError, RuntimeError):
         return None
-    text = Chem.MolToSmiles(scaf)
-    if text == "" or scaf.GetRingInfo().NumRings() < min_rings:
-        return None
-    return text
+    return text or None  # "" (acyclic) is no scaffold
 
 
 def moses_data_path(filename: str) -> Path:

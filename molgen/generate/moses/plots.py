@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from molgen.generate.moses.molecule import PROPERTY_NAMES
+from molgen.utils.files import atomic_path
 
 _LABELS = {"logP": "logP (Crippen)", "SA": "SA score", "QED": "QED", "weight": "Molecular weight (Da)"}
 
@@ -21,7 +22,8 @@ def plot_property_distributions(gen_properties, ref_properties, path, *, labels=
     ref_properties : array-like of shape (n_ref, 4) or None
         Reference values (e.g. the MOSES test set); ``None`` plots the generated set alone.
     path : path
-        Output image (format from the suffix, e.g. ``.png``); parent folders are created.
+        Output image (format from the suffix, e.g. ``.png``; PNG without one), written
+        atomically; parent folders are created.
     labels : tuple of str
         Legend entries for the two sets.
 
@@ -32,12 +34,16 @@ def plot_property_distributions(gen_properties, ref_properties, path, *, labels=
     Raises
     ------
     ValueError
-        If an array does not have 4 columns.
+        If an array does not have 4 columns, or matplotlib does not know the suffix.
+    molgen.utils.files.FileWriteError
+        If ``path`` cannot be written.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
 
-    sets = [(np.asarray(gen_properties, dtype=float).reshape(-1, len(PROPERTY_NAMES)) if len(gen_properties) else np.zeros((0, 4)), labels[0])]
+    sets = [
+        (np.asarray(gen_properties, dtype=float).reshape(-1, len(PROPERTY_NAMES)) if len(gen_properties) else np.zeros((0, 4)), labels[0])
+    ]
     if ref_properties is not None:
         sets.append((np.asarray(ref_properties, dtype=float), labels[1]))
     for values, name in sets:
@@ -59,5 +65,6 @@ def plot_property_distributions(gen_properties, ref_properties, path, *, labels=
     fig.suptitle("Property distributions")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format=path.suffix[1:].lower() or "png")
     return path

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from molgen.generate.moses.molecule import PROPERTY_NAMES, MoleculeRecord, describe_reference
+from molgen.utils.files import atomic_path
+from molgen.utils.renamed import renamed_keywords
 
 #: Bump when the way statistics are computed changes; old cache files are then ignored.
 STATS_VERSION = 1
@@ -48,18 +49,22 @@ def smiles_hash(smiles: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def parallel_map(func: Callable, items: Sequence, *, n_jobs: int = 1, desc: str = "", progress: bool = False) -> list:
-    """``[func(x) for x in items]`` in order, over ``n_jobs`` processes when ``n_jobs > 1``."""
+@renamed_keywords(n_jobs="num_workers")
+def parallel_map(func: Callable, items: Sequence, *, num_workers: int = 1, desc: str = "", progress: bool = False) -> list:
+    """``[func(x) for x in items]`` in order, over ``num_workers`` processes when ``num_workers > 1``.
+
+    ``n_jobs`` is the deprecated name of ``num_workers`` (until molgen 0.2).
+    """
     from tqdm.auto import tqdm
 
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
-    if n_jobs == 1 or len(items) < 2000:
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
+        raise ValueError(f"num_workers must be a positive integer, got {num_workers!r}")
+    if num_workers == 1 or len(items) < 2000:
         return [func(x) for x in tqdm(items, desc=desc, disable=not progress, mininterval=2)]
     from concurrent.futures import ProcessPoolExecutor
 
-    chunk = max(100, len(items) // (n_jobs * 20))
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+    chunk = max(100, len(items) // (num_workers * 20))
+    with ProcessPoolExecutor(max_workers=num_workers) as pool:
         return list(tqdm(pool.map(func, items, chunksize=chunk), total=len(items), desc=desc, disable=not progress, mininterval=2))
 
 
@@ -94,7 +99,10 @@ class ReferenceStats:
     properties: np.ndarray
 
     def save(self, path) -> None:
-        """Write an ``.npz`` (no pickled objects) atomically: temp file, then rename."""
+        """Write an ``.npz`` (no pickled objects) atomically: temp file, then rename.
+
+        Raises :class:`molgen.utils.files.FileWriteError` when ``path`` cannot be written.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {
@@ -110,18 +118,11 @@ class ReferenceStats:
             "properties": self.properties,
             "property_names": np.array(PROPERTY_NAMES),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        os.close(fd)
-        try:
-            with open(tmp, "wb") as handle:
-                np.savez_compressed(handle, **arrays)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
 
     @classmethod
-    def load(cls, path, *, expected_key: str | None = None) -> "ReferenceStats":
+    def load(cls, path, *, expected_key: str | None = None) -> ReferenceStats:
         """Read a file written by :meth:`save`.
 
         Raises
@@ -190,12 +191,13 @@ def stats_from_records(
     )
 
 
+@renamed_keywords(n_jobs="num_workers")
 def reference_stats(
     smiles: Sequence[str],
     *,
     cache_dir=None,
     use_cache: bool = True,
-    n_jobs: int = 1,
+    num_workers: int = 1,
     batch_size: int = 512,
     device: str = "cpu",
     progress: bool = False,
@@ -215,8 +217,8 @@ def reference_stats(
         version never reuses a file.
     use_cache : bool
         ``False`` computes afresh and writes nothing.
-    n_jobs : int
-        Processes for the RDKit work.
+    num_workers : int
+        Processes for the RDKit work (``n_jobs``: its deprecated name, until molgen 0.2).
     batch_size, device : ChemNet batch size and torch device.
     progress : bool
         Show tqdm bars.
@@ -228,7 +230,7 @@ def reference_stats(
     Raises
     ------
     ValueError
-        Fewer than two valid reference molecules, or bad ``n_jobs``.
+        Fewer than two valid reference molecules, or bad ``num_workers``.
     """
     smiles = [str(s) for s in smiles]
     key = smiles_hash(smiles)
@@ -238,7 +240,7 @@ def reference_stats(
             return ReferenceStats.load(path, expected_key=key)
         except (StaleCacheError, OSError, KeyError, ValueError):
             pass  # unreadable or foreign file: recompute and overwrite
-    records = parallel_map(describe_reference, smiles, n_jobs=n_jobs, desc="reference molecules", progress=progress)
+    records = parallel_map(describe_reference, smiles, num_workers=num_workers, desc="reference molecules", progress=progress)
     stats = stats_from_records(records, key=key, batch_size=batch_size, device=device, progress=progress)
     if use_cache:
         stats.save(path)

@@ -1,47 +1,44 @@
-"""Tanimoto aggregates over fingerprint matrices: SNN and internal diversity (MOSES)."""
+"""Tanimoto aggregates over fingerprint matrices: SNN and internal diversity (MOSES).
+
+The similarities come from :func:`molgen.utils.tanimoto.tanimoto_tiles`, which follows
+MOSES (float32 ratio; 1 for two empty fingerprints).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from molgen.generate.moses.molecule import FP_BITS
+from molgen.utils.tanimoto import tanimoto_tiles
 
 
 def unpack_fingerprints(packed) -> np.ndarray:
     """``n x 128`` packed uint8 rows (or a list of 128-byte strings) -> ``n x 1024`` 0/1 uint8."""
     if isinstance(packed, (list, tuple)):
-        packed = np.frombuffer(b"".join(packed), dtype=np.uint8).reshape(len(packed), -1) if packed else np.zeros((0, FP_BITS // 8), np.uint8)
+        packed = (
+            np.frombuffer(b"".join(packed), dtype=np.uint8).reshape(len(packed), -1) if packed else np.zeros((0, FP_BITS // 8), np.uint8)
+        )
     return np.unpackbits(np.asarray(packed, dtype=np.uint8), axis=1)[:, :FP_BITS]
 
 
 def _aggregate(ref_bits, gen_bits, *, agg, ps, batch_size, device, progress) -> list[float]:
-    """One sweep over the ``n_ref x n_gen`` similarity blocks, aggregated for each power."""
-    import torch
+    """One sweep over the ``n_ref x n_gen`` similarity tiles, aggregated for each power."""
     from tqdm.auto import tqdm
 
     n_gen = len(gen_bits)
     result = np.zeros((len(ps), n_gen), dtype=np.float64)
     total = np.zeros(n_gen, dtype=np.float64)
-    gen_blocks = [
-        (i, torch.from_numpy(gen_bits[i : i + batch_size]).to(device=device, dtype=torch.float32).T)
-        for i in range(0, n_gen, batch_size)
-    ]
-    gen_counts = [block.sum(0, keepdim=True) for _, block in gen_blocks]
-    for j in tqdm(range(0, len(ref_bits), batch_size), desc=f"Tanimoto ({agg})", disable=not progress):
-        ref = torch.from_numpy(ref_bits[j : j + batch_size]).to(device=device, dtype=torch.float32)
-        ref_count = ref.sum(1, keepdim=True)
-        for (i, gen), gen_count in zip(gen_blocks, gen_counts):
-            both = ref @ gen
-            jac = (both / (ref_count + gen_count - both)).double().cpu().numpy()
-            jac[np.isnan(jac)] = 1.0
-            stop = i + gen.shape[1]
-            for row, p in enumerate(ps):
-                powered = jac if p == 1 else jac**p
-                if agg == "max":
-                    result[row, i:stop] = np.maximum(result[row, i:stop], powered.max(0))
-                else:
-                    result[row, i:stop] += powered.sum(0)
-            total[i:stop] += jac.shape[0]
+    tiles = tanimoto_tiles(ref_bits, gen_bits, tile_size=batch_size, device=device)
+    n_tiles = -(-len(ref_bits) // batch_size) * -(-n_gen // batch_size)
+    for _, i, jac in tqdm(tiles, total=n_tiles, desc=f"Tanimoto ({agg})", disable=not progress):
+        stop = i + jac.shape[1]
+        for row, p in enumerate(ps):
+            powered = jac if p == 1 else jac**p
+            if agg == "max":
+                result[row, i:stop] = np.maximum(result[row, i:stop], powered.max(0))
+            else:
+                result[row, i:stop] += powered.sum(0)
+        total[i:stop] += jac.shape[0]
     out = []
     for row, p in enumerate(ps):
         values = result[row] / total if agg == "mean" else result[row]
@@ -114,7 +111,9 @@ def internal_diversity(bits: np.ndarray, p: int = 1, **kwargs) -> float:
     return 1.0 - average_agg_tanimoto(bits, bits, agg="mean", p=p, **kwargs)
 
 
-def internal_diversities(bits: np.ndarray, ps=(1, 2), *, batch_size: int = 5000, device: str = "cpu", progress: bool = False) -> list[float]:
+def internal_diversities(
+    bits: np.ndarray, ps=(1, 2), *, batch_size: int = 5000, device: str = "cpu", progress: bool = False
+) -> list[float]:
     """IntDiv_p for several ``p`` in one sweep over the pairs (see :func:`internal_diversity`);
     NaN for an empty set."""
     if len(bits) == 0:

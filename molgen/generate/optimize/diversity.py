@@ -4,8 +4,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem.Scaffolds import MurckoScaffold
 
+from molgen.chem.scaffolds import murcko_scaffold
 from molgen.utils.quiet import rdkit_quiet
 
 
@@ -19,11 +19,7 @@ def scaffold_key(smiles: str, generic: bool = False) -> str | None:
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:
             return None
-        core = MurckoScaffold.GetScaffoldForMol(mol)
-        if generic and core.GetNumAtoms():
-            core = MurckoScaffold.MakeScaffoldGeneric(core)
-            core = MurckoScaffold.GetScaffoldForMol(core)
-        return Chem.MolToSmiles(core) if core.GetNumAtoms() else ""
+        return murcko_scaffold(mol, chirality=True, generic=generic)
 
 
 class ScaffoldFilter:

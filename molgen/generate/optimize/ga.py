@@ -13,9 +13,9 @@ from molgen.generate.optimize.oracle import Oracle
 from molgen.generate.optimize.run import (
     OptimizationResult,
     as_stages,
-    check_resume,
     concat_histories,
-    load_checkpoint,
+    restore_histories,
+    resume_from,
     save_checkpoint,
 )
 from molgen.utils.quiet import rdkit_quiet
@@ -128,8 +128,16 @@ class GraphGA:
         return ranked[: self.population_size]
 
     # ------------------------------------------------------------------ run
-    def run(self, scorer, budget: int | None = None, *, checkpoint_dir=None, resume: bool = False,
-            max_steps: int | None = None, progress: bool = False) -> OptimizationResult:
+    def run(
+        self,
+        scorer,
+        budget: int | None = None,
+        *,
+        checkpoint_dir=None,
+        resume: bool = False,
+        max_steps: int | None = None,
+        progress: bool = False,
+    ) -> OptimizationResult:
         """Optimize under ``scorer`` (with ``budget``) or a list of :class:`Stage`.
 
         Parameters
@@ -158,33 +166,33 @@ class GraphGA:
         stages = as_stages(scorer, budget)
         plan = [[s.name, s.budget] for s in stages]
         rng = np.random.default_rng(self.seed)
-        stage_i, step, population, done_stages, finished = 0, 0, None, [], False
+        stage_i, step, population, finished = 0, 0, None, False
         stale = 0
-        histories: list[pd.DataFrame] = []
-        loaded = load_checkpoint(checkpoint_dir) if (resume and checkpoint_dir is not None) else None
+        loaded = resume_from(checkpoint_dir, resume, {"method": self.method, "seed": self.seed, "stages": plan, "config": self.config()})
         if loaded is not None:
-            state, history, path = loaded
-            check_resume(state, {"method": self.method, "seed": self.seed, "stages": plan, "config": self.config()}, path)
+            state, history, _ = loaded
             rng.bit_generator.state = state["rng"]
             stage_i, step, stale, finished = state["stage_index"], state["step"], state["stale"], state["finished"]
             population = [(s, float(v)) for s, v in state["population"]] if state["population"] is not None else None
-            histories = [history[history["stage"] == s.name].reset_index(drop=True) for s in stages]
         steps_run = 0
         bar = tqdm(total=sum(s.budget for s in stages), desc="graph GA", unit="call", disable=not progress)
-        oracles = []
-        for i, stage in enumerate(stages):
-            oracle = Oracle(stage.scorer, stage.budget, stage=stage.name)
-            if loaded is not None and len(histories[i]):
-                oracle.load_history(histories[i])
-            oracles.append(oracle)
+        oracles = [Oracle(stage.scorer, stage.budget, stage=stage.name) for stage in stages]
+        if loaded is not None:
+            restore_histories(oracles, history)
         bar.update(sum(o.n_calls for o in oracles))
 
         def checkpoint():
             if checkpoint_dir is None:
                 return
             state = {
-                "method": self.method, "seed": self.seed, "stages": plan, "config": self.config(),
-                "stage_index": stage_i, "step": step, "stale": stale, "finished": finished,
+                "method": self.method,
+                "seed": self.seed,
+                "stages": plan,
+                "config": self.config(),
+                "stage_index": stage_i,
+                "step": step,
+                "stale": stale,
+                "finished": finished,
                 "population": None if population is None else [[s, v] for s, v in population],
                 "rng": rng.bit_generator.state,
             }
@@ -215,7 +223,10 @@ class GraphGA:
             checkpoint()
         bar.close()
         return OptimizationResult(
-            self.method, self.seed, concat_histories(oracles), [s.name for s in stages], finished,
+            self.method,
+            self.seed,
+            concat_histories(oracles),
+            [s.name for s in stages],
+            finished,
             {"generations": step, "population": [s for s, _ in population or []]},
         )
-

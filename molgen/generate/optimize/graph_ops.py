@@ -9,7 +9,7 @@ joins a fragment of each. Children larger than a size drawn from a normal distri
 or double bonds in 3/4-rings are rejected, as in the original.
 """
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from rdkit import Chem
@@ -21,12 +21,12 @@ AVERAGE_SIZE = 39.15
 SIZE_STDEV = 3.50
 
 
-@lru_cache(maxsize=None)
+@cache
 def _smarts(text: str) -> Chem.Mol:
     return Chem.MolFromSmarts(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reaction(text: str):
     return AllChem.ReactionFromSmarts(text)
 

@@ -20,9 +20,9 @@ from molgen.generate.optimize.replay import ExperienceReplay
 from molgen.generate.optimize.run import (
     OptimizationResult,
     as_stages,
-    check_resume,
     concat_histories,
-    load_checkpoint,
+    restore_histories,
+    resume_from,
     save_checkpoint,
 )
 
@@ -107,9 +107,13 @@ class Reinvent:
 
     def config(self) -> dict:
         return {
-            "batch_size": self.batch_size, "sigma": self.sigma, "learning_rate": self.learning_rate,
-            "diversity_filter": self.diversity_filter, "replay": self.replay,
-            "temperature": self.temperature, "learn": self.learn,
+            "batch_size": self.batch_size,
+            "sigma": self.sigma,
+            "learning_rate": self.learning_rate,
+            "diversity_filter": self.diversity_filter,
+            "replay": self.replay,
+            "temperature": self.temperature,
+            "learn": self.learn,
         }
 
     def _fresh_memory(self):
@@ -131,7 +135,10 @@ class Reinvent:
         rewards = filt(keys, scores) if filt is not None else scores.copy()
         rewards = np.nan_to_num(rewards, nan=0.0)
         scored = (table["state"] != BUDGET_EXHAUSTED).to_numpy()
-        info = {"valid": float((table["smiles"] != "").mean()), "mean_score": float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")}
+        info = {
+            "valid": float((table["smiles"] != "").mean()),
+            "mean_score": float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan"),
+        }
         if not self.learn or not scored.any():
             return info
         keep = torch.as_tensor(np.flatnonzero(scored), device=agent.device)
@@ -160,8 +167,16 @@ class Reinvent:
         return info
 
     # ------------------------------------------------------------------ run
-    def run(self, scorer, budget: int | None = None, *, checkpoint_dir=None, resume: bool = False,
-            max_steps: int | None = None, progress: bool = False) -> OptimizationResult:
+    def run(
+        self,
+        scorer,
+        budget: int | None = None,
+        *,
+        checkpoint_dir=None,
+        resume: bool = False,
+        max_steps: int | None = None,
+        progress: bool = False,
+    ) -> OptimizationResult:
         """Optimize under ``scorer`` (with ``budget``) or a list of :class:`Stage`.
 
         Parameters
@@ -202,20 +217,16 @@ class Reinvent:
         stage_i, step, finished, log = 0, 0, False, []
         filt, replay = self._fresh_memory()
         oracles = [Oracle(s.scorer, s.budget, stage=s.name) for s in stages]
-        loaded = load_checkpoint(checkpoint_dir) if (resume and checkpoint_dir is not None) else None
+        loaded = resume_from(checkpoint_dir, resume, {"method": self.method, "seed": self.seed, "stages": plan, "config": self.config()})
         if loaded is not None:
             state, history, path = loaded
-            check_resume(state, {"method": self.method, "seed": self.seed, "stages": plan, "config": self.config()}, path)
             stage_i, step, finished, log = state["stage_index"], state["step"], state["finished"], state["log"]
             rng.bit_generator.state = state["rng"]
             if state["filter"] is not None:
                 filt = ScaffoldFilter.from_dict(state["filter"])
             if state["replay"] is not None:
                 replay = ExperienceReplay.from_dict(state["replay"])
-            for s, oracle in zip(stages, oracles):
-                part = history[history["stage"] == s.name].reset_index(drop=True)
-                if len(part):
-                    oracle.load_history(part)
+            restore_histories(oracles, history)
             extra = torch.load(Path(path) / _TORCH_STATE, weights_only=True)
             generator.set_state(extra["generator"])
             if self.learn:
@@ -235,12 +246,19 @@ class Reinvent:
                     (folder / _AGENT_DIR).mkdir()
                     weights = {k: v.detach().cpu().contiguous() for k, v in agent.module.state_dict().items()}
                     save_file(weights, str(folder / _AGENT_DIR / "weights.safetensors"))
-                torch.save({"generator": generator.get_state(),
-                            "optimizer": optimizer.state_dict() if self.learn else {}}, folder / _TORCH_STATE)
+                torch.save(
+                    {"generator": generator.get_state(), "optimizer": optimizer.state_dict() if self.learn else {}}, folder / _TORCH_STATE
+                )
 
             state = {
-                "method": self.method, "seed": self.seed, "stages": plan, "config": self.config(),
-                "stage_index": stage_i, "step": step, "finished": finished, "log": log,
+                "method": self.method,
+                "seed": self.seed,
+                "stages": plan,
+                "config": self.config(),
+                "stage_index": stage_i,
+                "step": step,
+                "finished": finished,
+                "log": log,
                 "rng": rng.bit_generator.state,
                 "filter": None if filt is None else filt.to_dict(),
                 "replay": None if replay is None else replay.to_dict(),
@@ -268,8 +286,9 @@ class Reinvent:
             checkpoint()
         bar.close()
         self.agent_ = agent
-        return OptimizationResult(self.method, self.seed, concat_histories(oracles), [s.name for s in stages], finished,
-                                  {"steps": step, "log": log})
+        return OptimizationResult(
+            self.method, self.seed, concat_histories(oracles), [s.name for s in stages], finished, {"steps": step, "log": log}
+        )
 
 
 class PriorSampling(Reinvent):
@@ -280,8 +299,7 @@ class PriorSampling(Reinvent):
     """
 
     def __init__(self, prior, *, batch_size: int = 64, temperature: float = 1.0, seed: int = 0):
-        super().__init__(prior, batch_size=batch_size, temperature=temperature, seed=seed,
-                         diversity_filter=None, replay=None, learn=False)
+        super().__init__(prior, batch_size=batch_size, temperature=temperature, seed=seed, diversity_filter=None, replay=None, learn=False)
 
 
 def _encodable(agent, smiles: str) -> bool:
@@ -289,5 +307,3 @@ def _encodable(agent, smiles: str) -> bool:
         return len(agent.tokenizer.encode(smiles)) <= agent.max_length
     except (KeyError, ValueError):
         return False
-
-

@@ -61,8 +61,12 @@ class ExperienceReplay:
         return [smiles[i] for i in idx], rewards[idx]
 
     def to_dict(self) -> dict:
-        return {"capacity": self.capacity, "sample_size": self.sample_size, "minimum_score": self.minimum_score,
-                "memory": [[s, r] for s, r in self.memory.items()]}
+        return {
+            "capacity": self.capacity,
+            "sample_size": self.sample_size,
+            "minimum_score": self.minimum_score,
+            "memory": [[s, r] for s, r in self.memory.items()],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "ExperienceReplay":

@@ -9,6 +9,7 @@ import pandas as pd
 from molgen.chem import parse_smiles_batch, structural_alerts
 from molgen.featurize import morgan_fingerprints
 from molgen.metrics import max_tanimoto
+from molgen.utils.files import atomic_path
 from molgen.utils.quiet import rdkit_quiet
 
 #: Columns of the efficacy model's output copied into the candidate table.
@@ -174,6 +175,8 @@ def draw_candidates(
     ------
     ValueError
         For an empty table or an extension other than ``.png``/``.svg``.
+    molgen.utils.files.FileWriteError
+        ``path`` cannot be written (its folder is missing, disk full, permissions).
     """
     from rdkit.Chem import Draw
 
@@ -194,14 +197,13 @@ def draw_candidates(
         legends.append("  ".join(parts))
     pairs = [(m, lg) for m, lg in zip(mols, legends) if m is not None]
     with rdkit_quiet():
-        image = Draw.MolsToGridImage([m for m, _ in pairs], molsPerRow=per_row, subImgSize=size,
-                                     legends=[lg for _, lg in pairs], useSVG=svg)
+        image = Draw.MolsToGridImage(
+            [m for m, _ in pairs], molsPerRow=per_row, subImgSize=size, legends=[lg for _, lg in pairs], useSVG=svg
+        )
     if path is not None:
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        if svg:
-            tmp.write_text(image, encoding="utf-8")
-        else:
-            image.save(tmp, format="PNG")
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            if svg:
+                tmp.write_text(image, encoding="utf-8")
+            else:
+                image.save(tmp, format="PNG")
     return image

@@ -2,9 +2,6 @@
 
 import dataclasses
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from molgen.generate.optimize.curves import pmo_summary
+from molgen.utils.files import atomic_folder
 
 CHECKPOINT_VERSION = 1
 _STATE = "state.json"
@@ -140,29 +138,23 @@ def save_checkpoint(directory, state: dict, history: pd.DataFrame, extra: Callab
     """Write ``directory/checkpoint`` atomically: a complete new folder replaces the old one.
 
     The folder holds ``state.json`` (JSON, no pickle), ``history.csv`` and whatever
-    ``extra(folder)`` writes. A crash leaves either the old or the new checkpoint.
+    ``extra(folder)`` writes. A crash leaves either the old or the new checkpoint
+    (``checkpoint.old`` during the swap). Modes come from the umask.
+
+    Raises
+    ------
+    molgen.utils.files.FileWriteError
+        The folder cannot be written (disk full, permissions); the old checkpoint stays.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / "checkpoint"
-    tmp = Path(tempfile.mkdtemp(prefix=".checkpoint.", dir=directory))
-    try:
+    with atomic_folder(final, backup=directory / "checkpoint.old") as tmp:
         payload = {"version": CHECKPOINT_VERSION, **state}
         (tmp / _STATE).write_text(json.dumps(payload, default=_json_default, allow_nan=True), encoding="utf-8")
         history.to_csv(tmp / _HISTORY, index=False)
         if extra is not None:
             extra(tmp)
-        old = directory / "checkpoint.old"
-        if old.exists():
-            shutil.rmtree(old)
-        if final.exists():
-            os.replace(final, old)
-        os.replace(tmp, final)
-        if old.exists():
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
 
 
@@ -203,12 +195,38 @@ def check_resume(state: dict, expected: dict, path) -> None:
     for key, value in expected.items():
         if state.get(key) != value:
             raise CheckpointMismatchError(
-                f"{path}: checkpoint has {key}={state.get(key)!r}, this run has {value!r}; "
-                "use another output folder or the same settings"
+                f"{path}: checkpoint has {key}={state.get(key)!r}, this run has {value!r}; use another output folder or the same settings"
             )
+
+
+def resume_from(checkpoint_dir, resume: bool, expected: dict) -> tuple[dict, pd.DataFrame, Path] | None:
+    """``(state, history, folder)`` of the checkpoint a run resumes from, or ``None``.
+
+    ``None`` (a fresh start) unless ``resume`` is true and ``checkpoint_dir`` holds a
+    checkpoint (:func:`load_checkpoint`), which is then checked against ``expected``.
+
+    Raises
+    ------
+    CheckpointMismatchError
+        If the checkpoint disagrees with ``expected`` (:func:`check_resume`).
+    ValueError
+        For a checkpoint written by an incompatible version.
+    """
+    loaded = load_checkpoint(checkpoint_dir) if (resume and checkpoint_dir is not None) else None
+    if loaded is not None:
+        check_resume(loaded[0], expected, loaded[2])
+    return loaded
 
 
 def concat_histories(oracles) -> pd.DataFrame:
     """The histories of a run's oracles (one per stage), stage after stage."""
     parts = [o.history() for o in oracles if o.n_calls]
     return pd.concat(parts, ignore_index=True) if parts else oracles[0].history()
+
+
+def restore_histories(oracles, history: pd.DataFrame) -> None:
+    """Give each oracle its stage's rows of a checkpoint's ``history`` (undoes :func:`concat_histories`)."""
+    for oracle in oracles:
+        part = history[history["stage"] == oracle.stage].reset_index(drop=True)
+        if len(part):
+            oracle.load_history(part)
