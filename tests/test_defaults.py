@@ -84,7 +84,7 @@ def test_cli_train_defaults():
     args = parser.parse_args(["train", *REQUIRED])
     assert args.ensemble_size == FIT.ensemble_size and args.split == FIT.split_method and args.valid_split == FIT.valid_split
     assert tuple(args.sizes) == FIT.sizes and args.coverage == FIT.coverage
-    assert args.kernel == FIT.kernel and args.forest is FIT.forest
+    assert args.kernel == FIT.kernel and args.forest is FIT.forest and args.refit is FIT.refit
     assert (args.epochs, args.batch_size, args.seed, args.device) == (TRAIN.epochs, TRAIN.batch_size, TRAIN.seed, TRAIN.device)
     options = train.fit_options(args, device=args.device)
     assert options["model_options"] == {}  # ModelConfig's defaults apply
@@ -110,12 +110,13 @@ def test_pipeline_model_section_defaults():
 
     config = load_run_config()
     model = config.model
-    assert (model.ensemble_size, model.split, model.coverage, model.kernel, model.forest) == (
+    assert (model.ensemble_size, model.split, model.coverage, model.kernel, model.forest, model.refit) == (
         FIT.ensemble_size,
         FIT.split_method,
         FIT.coverage,
         FIT.kernel,
         FIT.forest,
+        FIT.refit,
     )
     assert (model.epochs, model.patience, config.run.seed) == (TRAIN.epochs, TRAIN.patience, TRAIN.seed)
 
@@ -137,7 +138,8 @@ def test_default_run_toml_shows_the_dataclass_defaults():
             shown.update({(section, k): v for k, v in tomllib.loads(commented.group(1)).items()})
     expected = {("run", "seed"): TRAIN.seed, ("model", "ensemble_size"): FIT.ensemble_size, ("model", "split"): FIT.split_method,
                 ("model", "epochs"): TRAIN.epochs, ("model", "patience"): TRAIN.patience, ("model", "coverage"): FIT.coverage,
-                ("model", "kernel"): FIT.kernel, ("model", "forest"): FIT.forest}  # fmt: skip
+                ("model", "kernel"): FIT.kernel, ("model", "forest"): FIT.forest,
+                ("model", "refit"): FIT.refit}  # fmt: skip
     assert shown == expected
 
 

@@ -106,6 +106,14 @@ def add_fit_arguments(parser) -> None:
         help="regression: also blend a random forest on Morgan bits, weighted on the valid part with the others",
     )
     parser.add_argument(
+        "--no-refit",
+        dest="refit",
+        action="store_false",
+        default=FitConfig.refit,
+        help="regression: keep the fingerprint members fitted on the train and valid parts only (by default they are "
+        "refitted on every labelled molecule once the intervals are calibrated and the test metrics measured)",
+    )
+    parser.add_argument(
         "--batch-size", type=_positive_int, default=TrainConfig.batch_size, help="molecules per training batch (default: %(default)s)"
     )
     parser.add_argument(
@@ -152,6 +160,7 @@ def fit_options(args, **train) -> dict:
         "descriptors": args.descriptors,
         "kernel": args.kernel,
         "forest": args.forest,
+        "refit": args.refit,
     }
 
 
@@ -220,6 +229,14 @@ def _summary(model, args, *, n_rows: int, unlabelled: int, out: Path) -> str:
         for name, weights in zip(model.target_names, blend["weights"]):
             shares = ", ".join(f"{m} {w:.2f}" for m, w in zip(blend["members"], weights))
             lines.append(f"blend    {name}: {shares} (weights chosen on the valid part)")
+    refit = model.info.get("refit") or {}
+    if refit.get("used"):
+        lines.append(f"refit    fingerprint members refitted on all {refit['molecules']} molecules (the test metrics are from before)")
+    domain = model.domain or {}
+    if domain.get("similarity_threshold") is not None:
+        lines.append(
+            f"domain   in domain at ad_similarity >= {domain['similarity_threshold']:.2f}, elements {', '.join(domain['elements'])}"
+        )
     members = len(model.members)
     lines.append(f"saved    {out} ({model.task}, {members} member{'s' if members != 1 else ''}, {model.model_config.encoder})")
     return "\n".join(lines)

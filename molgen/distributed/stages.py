@@ -158,8 +158,9 @@ class PredictStage:
         Graphs per forward pass.
 
     Adds ``prediction``, ``uncertainty``, ``lower``/``upper`` (when the model has a
-    conformal calibrator) and ``ad_similarity`` — suffixed ``_<target>`` for several
-    targets — and drops the array columns. NaN for every row not ``"valid"``.
+    conformal calibrator), ``ad_similarity`` and ``in_domain`` (1.0 / 0.0) — suffixed
+    ``_<target>`` for several targets — and drops the array columns. NaN for every row not
+    ``"valid"``; a valid row outside the applicability domain gets the reason in ``error``.
     """
 
     def __init__(self, model_dir, *, device: str = "auto", batch_size: int = 512):
@@ -178,6 +179,7 @@ class PredictStage:
         n = len(out["smiles"])
         ok = np.flatnonzero(out["state"] == VALID)
         columns = {c: np.full(n, np.nan) for c in self.columns}
+        errors = np.asarray(out["error"], dtype=object).copy()
         for s in range(0, len(ok), self.batch_size):
             rows = ok[s : s + self.batch_size]
             graphs = graphs_from_arrays(batch["_x"][rows], batch["_edge_index"][rows], batch["_edge_attr"][rows])
@@ -185,7 +187,11 @@ class PredictStage:
             part = self.model.predict_featurized(graphs, fps, smiles=out["smiles_std"][rows].tolist())
             for c in self.columns:
                 columns[c][rows] = part[c]
+            for j, reason in enumerate(part["domain_error"]):  # valid, but out of the applicability domain
+                if reason is not None:
+                    errors[rows[j]] = reason
         out.update(columns)
+        out["error"] = errors
         return out
 
 

@@ -133,6 +133,7 @@ def fit_distributed(
     standardizer: Standardizer | None = _STANDARDIZER,
     kernel: str | None = FitConfig.kernel,
     forest: bool = FitConfig.forest,
+    refit: bool = FitConfig.refit,
     storage_path=None,
     max_failures: int = MAX_FAILURES,
     fail_after_epoch: int | None = None,
@@ -142,7 +143,7 @@ def fit_distributed(
 
     Parameters
     ----------
-    smiles, targets, target_names, task, model_options, descriptors, split_method, valid_split, sizes, coverage, kernel, forest
+    smiles, targets, target_names, task, model_options, descriptors, split_method, valid_split, sizes, coverage, kernel, forest, refit
         As for :func:`molgen.efficacy.fit_efficacy_model` (defaults: :class:`molgen.train.FitConfig`).
     out_dir : path
         Model directory to write. ``out`` and ``coverage_target`` are the deprecated names of
@@ -238,7 +239,7 @@ def fit_distributed(
         model = build_model(data.model_config)
         model.load_state_dict(state)
         members.append(model.eval())
-    model = assemble_efficacy_model(data, members, coverage=coverage, kernel=kernel, forest=forest)
+    model = assemble_efficacy_model(data, members, coverage=coverage, kernel=kernel, forest=forest, refit=refit)
     model.info["ray_train"] = {
         "num_workers": num_workers,
         "use_gpu": bool(use_gpu),

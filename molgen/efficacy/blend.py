@@ -12,7 +12,8 @@ import itertools
 
 import numpy as np
 
-from molgen.efficacy.domain import atom_pair_fingerprints
+from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
+from molgen.efficacy.uncertainty import KernelUncertainty
 from molgen.models.forest import Forest
 from molgen.models.kernel import KernelRidge, tanimoto_matrix
 
@@ -117,6 +118,7 @@ def fit_fingerprint_members(model, data, *, kernel: str | None = "tanimoto", for
         scores.append({**{m: _rmse(p, y[valid, k][rows]) for m, p in zip(members, preds)}, "blend": blend})
     model.kernel, model.kernel_weight = final.get("kernel"), None
     model.kernel_fingerprints = atom_pairs if "kernel" in final else None
+    model.uncertainty = final.get("uncertainty")
     model.forest, model.forest_weight = final.get("forest"), None
     record = {"used": True, "members": members, "weights": weights.T.round(4).tolist(), "valid_rmse": scores}
     if "kernel" in final:
@@ -147,8 +149,40 @@ def _fit_members(
         inner = KernelRidge.fit(K[:n_train, :n_train], y[:n_train])
         on_valid["kernel"] = inner.predict(K[n_train:, :n_train])
         final["kernel"] = KernelRidge.fit(K, y, lam=inner.lam)
+        final["uncertainty"] = KernelUncertainty.fit(K, y, inner.lam)
     if "forest" in names:
         X = np.unpackbits(morgan, axis=1).astype(np.float32)
         on_valid["forest"] = Forest.fit(X[:n_train], y[:n_train], seed=seed).predict(X[n_train:])
         final["forest"] = Forest.fit(X, y, seed=seed)
     return on_valid, final
+
+
+def refit_fingerprint_members(model, data, rows: np.ndarray) -> dict:
+    """Refit ``model``'s kernel (and forest) member on the molecules ``rows`` of ``data``.
+
+    :func:`molgen.efficacy.fit_efficacy_model` calls this last, with every labelled molecule
+    (the calibration and test parts included), after the intervals are calibrated and the
+    test metrics measured: the saved model then learns from all of the user's data. The
+    penalties, blend weights and uncertainty weights stay as chosen; the domain fingerprints
+    become those of ``rows``. Returns a record for ``model.info["refit"]``.
+    """
+    if model.kernel is None and model.forest is None:
+        return {"used": False, "reason": "no fingerprint member"}
+    if len(rows) > KERNEL_MAX_TRAIN:
+        return {"used": False, "reason": f"{len(rows)} molecules (more than {KERNEL_MAX_TRAIN})"}
+    smiles = [data.smiles[i] for i in rows]
+    y = data.y[rows]
+    morgan = domain_fingerprints(smiles)
+    if model.kernel is not None:
+        atom_pairs = atom_pair_fingerprints(smiles) if model.kernel_fingerprints is not None else None
+        K = kernel_similarity(tanimoto_matrix(morgan, morgan), None if atom_pairs is None else (atom_pairs, atom_pairs))
+        model.kernel = KernelRidge.fit(K, y, lam=model.kernel.lam)
+        model.kernel_fingerprints = atom_pairs
+        if model.uncertainty is not None:
+            refit = KernelUncertainty.fit(K, y, model.kernel.lam)
+            refit.a, refit.b = model.uncertainty.a, model.uncertainty.b  # as calibrated
+            model.uncertainty = refit
+    if model.forest is not None:
+        model.forest = Forest.fit(np.unpackbits(morgan, axis=1).astype(np.float32), y, seed=data.info["train_config"].get("seed", 0))
+    model.fingerprints = morgan
+    return {"used": True, "molecules": len(rows)}

@@ -24,7 +24,7 @@ from molgen._version import __version__
 from molgen.utils.files import FileWriteError, atomic_folder
 
 FORMAT = "molgen-model"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "molgen_model.json"
 FINGERPRINTS = "domain_fingerprints.npy"
 KERNEL = "kernel.safetensors"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer
-from molgen.efficacy.blend import check_kernel, fit_fingerprint_members
-from molgen.efficacy.domain import domain_fingerprints
+from molgen.efficacy.blend import check_kernel, fit_fingerprint_members, refit_fingerprint_members
+from molgen.efficacy.domain import domain_fingerprints, domain_record
 from molgen.efficacy.model import EfficacyModel
 from molgen.efficacy.prepare import DEFAULT_SIZES, TrainingData, prepare_training_data
 from molgen.metrics import (
@@ -45,6 +45,7 @@ def fit_efficacy_model(
     descriptors: str | None = None,
     kernel: str | None = FitConfig.kernel,
     forest: bool = FitConfig.forest,
+    refit: bool = FitConfig.refit,
     progress: bool = False,
 ) -> EfficacyModel:
     """Train an efficacy model from measured data.
@@ -102,8 +103,16 @@ def fit_efficacy_model(
         random) and turned no benchmark cell (BENCHMARKS_HISTORY.md, "The forest member").
         The blend weights of ensemble, kernel and forest (per target, summing to 1) are
         chosen on the valid part, then the fingerprint members are refitted on train +
-        valid; ``info["blend"]`` records the choice. The uncertainty stays the ensemble's
-        spread. With ``kernel=None`` and ``forest=False``: the graph ensemble alone.
+        valid; ``info["blend"]`` records the choice. With the kernel member the uncertainty
+        is the kernel's (:mod:`molgen.efficacy.uncertainty`: posterior variance and the
+        neighbours' leave-one-out errors, weights fitted on the training molecules) combined
+        with the ensemble's spread by its share of the blend; the conformal intervals are
+        normalized by it. With ``kernel=None`` and ``forest=False``: the graph ensemble alone.
+    refit : bool
+        After calibration and the test metrics, refit the fingerprint members on every
+        labelled molecule, calibration and test parts included (default), so the saved model
+        learns from all the data; the reported metrics stay those of the model before the
+        refit. ``info["refit"]`` records it.
 
     Returns
     -------
@@ -148,6 +157,7 @@ def fit_efficacy_model(
         best_epochs=[h["best_epoch"] for h in histories],
         kernel=kernel,
         forest=forest,
+        refit=refit,
     )
 
 
@@ -160,6 +170,7 @@ def assemble_efficacy_model(
     best_epochs: list | None = None,
     kernel: str | None = FitConfig.kernel,
     forest: bool = FitConfig.forest,
+    refit: bool = FitConfig.refit,
 ) -> EfficacyModel:
     """Build the :class:`EfficacyModel` of trained ``members``: calibrate, evaluate, record.
 
@@ -180,6 +191,8 @@ def assemble_efficacy_model(
     kernel : {"tanimoto", "tanimoto_morgan"} or None
     forest : bool
         The fingerprint members (see :func:`fit_efficacy_model`).
+    refit : bool
+        Refit the fingerprint members on every labelled molecule at the end (see :func:`fit_efficacy_model`).
 
     Raises
     ------
@@ -203,9 +216,14 @@ def assemble_efficacy_model(
     ok = data.featurized
     calib, test = data.calib[ok[data.calib]], data.test[ok[data.test]]
     y = data.y
+    fitted = np.concatenate([data.train, data.valid])
+    calib_similarity = np.zeros(0)
+    if len(calib):
+        mu, sigma, calib_similarity = model.predict_molecules(
+            data.graphs(calib), _fingerprints(data, calib), [data.smiles[i] for i in calib]
+        )
     if config.task == "regression" and len(calib):
-        mu, sigma, _ = model.predict_molecules(data.graphs(calib), _fingerprints(data, calib), [data.smiles[i] for i in calib])
-        use_sigma = len(members) > 1 or config.mean_variance
+        use_sigma = len(members) > 1 or config.mean_variance or model.uncertainty is not None
         model.calibrator = ConformalCalibrator(coverage=coverage).fit(y[calib], mu, sigma if use_sigma else None)
     model.metrics, model.test_table = {}, None
     if len(test):
@@ -219,6 +237,10 @@ def assemble_efficacy_model(
         "test": len(test),
         "featurization_failed": int((~ok).sum()),
     }
+    labelled = np.sort(np.concatenate([fitted, data.calib, data.test]))
+    refit_info = refit_fingerprint_members(model, data, labelled) if refit else {"used": False, "reason": "refit=False"}
+    used = labelled if refit_info["used"] else fitted
+    model.domain = domain_record([data.smiles[i] for i in used], calib_similarity)
     model.info = {
         "split_method": data.info["split_method"],
         "valid_split": data.info["valid_split"],
@@ -227,6 +249,7 @@ def assemble_efficacy_model(
         "train_config": data.info["train_config"],
         "coverage_target": coverage,  # the stored key keeps its name (model file format)
         "blend": blend_info,
+        "refit": refit_info,
     }
     if best_epochs is not None:
         model.info["best_epochs"] = list(best_epochs)

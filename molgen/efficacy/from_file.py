@@ -32,6 +32,7 @@ def fit_from_file(
     descriptors: str | None = None,
     kernel: str | None = FitConfig.kernel,
     forest: bool = FitConfig.forest,
+    refit: bool = FitConfig.refit,
     progress: bool = False,
     fit: Callable[..., EfficacyModel] | None = None,
     announce: Callable[[str], None] | None = None,
@@ -53,7 +54,7 @@ def fit_from_file(
         Model directory to write (an existing molgen model directory is replaced).
     task : {"regression", "binary", "multiclass", "classification"}
         ``"classification"`` is binary or multiclass, by the labels.
-    ensemble_size, split_method, valid_split, sizes, coverage, model_options, train_config, standardizer, descriptors, kernel, forest
+    ensemble_size, split_method, valid_split, sizes, coverage, model_options, train_config, standardizer, descriptors, kernel, forest, refit
         As for :func:`fit_efficacy_model` (defaults: :class:`molgen.train.FitConfig`).
     progress : bool
         Progress bars of the default ``fit``.
@@ -118,6 +119,7 @@ def fit_from_file(
         descriptors=descriptors,
         kernel=kernel,
         forest=forest,
+        refit=refit,
     )
     unlabelled = int((~labelled).sum())
     if mapping:

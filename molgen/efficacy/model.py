@@ -10,7 +10,8 @@ import torch
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer, clean_smiles
 from molgen.efficacy.blend import kernel_similarity
 from molgen.efficacy.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints
+from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints, domain_reasons
+from molgen.efficacy.uncertainty import KernelUncertainty
 from molgen.featurize import ATOM_FDIM, BOND_FDIM, graphs_from_smiles
 from molgen.featurize.descriptors import DescriptorFeaturizer
 from molgen.metrics import ConformalCalibrator, max_tanimoto
@@ -53,6 +54,10 @@ class EfficacyModel:
     forest: Forest | None = None
     #: per target, the forest's share of the prediction
     forest_weight: np.ndarray | None = None
+    #: the kernel member's uncertainty (posterior variance and local error); ``None``: the ensemble's spread
+    uncertainty: KernelUncertainty | None = None
+    #: applicability domain: training elements and similarity threshold (:func:`molgen.efficacy.domain.domain_record`)
+    domain: dict | None = None
     #: held-out test rows from :func:`fit_efficacy_model` (smiles, y, mean, sigma, interval); not saved
     test_table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
@@ -67,8 +72,9 @@ class EfficacyModel:
         """Prediction, uncertainty and domain similarity of featurized molecules.
 
         With a :attr:`kernel` and/or :attr:`forest`, the prediction blends the graph ensemble's
-        mean with theirs (weights :attr:`kernel_weight`, :attr:`forest_weight`); the
-        uncertainty is the ensemble's spread.
+        mean with theirs (weights :attr:`kernel_weight`, :attr:`forest_weight`). With an
+        :attr:`uncertainty` model the uncertainty is ``sqrt(sigma_kernel^2 + (w * spread)^2)``,
+        where ``w`` is the ensemble's share of the blend; otherwise the ensemble's spread.
         ``fingerprints`` are the molecules' packed domain fingerprints; ``smiles``, their
         standardized SMILES, are needed when the kernel also compares atom pairs
         (:attr:`kernel_fingerprints`). Returns ``(mean, sigma)`` as ``n x n_tasks`` arrays
@@ -95,10 +101,20 @@ class EfficacyModel:
                     )
                 K = kernel_similarity(K, (atom_pair_fingerprints(list(smiles)), self.kernel_fingerprints))
             mu += self.kernel_weight * (self.kernel.predict(K) - ensemble)
+            if self.uncertainty is not None and len(K):
+                share = 1.0 - self.kernel_weight - (0.0 if self.forest_weight is None else self.forest_weight)
+                kernel_sigma = self.uncertainty.sigma(K, None if self.uncertainty._factors else self._training_kernel())
+                sigma = np.sqrt(kernel_sigma**2 + (share * sigma) ** 2)
         if self.forest is not None and len(fingerprints):
             bits = np.unpackbits(fingerprints, axis=1).astype(np.float32)
             mu += self.forest_weight * (self.forest.predict(bits) - ensemble)
         return mu, sigma, similarity
+
+    def _training_kernel(self) -> np.ndarray:
+        """The kernel member's similarity among its training molecules (for the uncertainty's factors)."""
+        K = tanimoto_matrix(self.fingerprints, self.fingerprints)
+        atom_pairs = None if self.kernel_fingerprints is None else (self.kernel_fingerprints, self.kernel_fingerprints)
+        return kernel_similarity(K, atom_pairs)
 
     def predict_graphs(self, graphs: list) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sigma of the graph ensemble alone, in target units (``n x n_tasks``).
@@ -127,8 +143,10 @@ class EfficacyModel:
             single target ``prediction``, ``uncertainty``, ``lower``, ``upper`` (the
             conformal interval, regression only) — with several targets one of each
             per target, suffixed ``_<target>`` — then ``ad_similarity`` (maximum Tanimoto
-            similarity to the training molecules), ``state`` and ``error``. Invalid
-            molecules get NaN and their reason; the batch never fails for them.
+            similarity to the training molecules), ``in_domain`` (boolean), ``state`` and
+            ``error``. Invalid molecules get NaN and their reason; the batch never fails for
+            them. A valid molecule outside the applicability domain keeps its prediction and
+            state ``valid``; ``error`` says why it is out of domain.
         """
         smiles, index = _input_smiles(data, smiles_col)
         parts = [self._predict_chunk(smiles[i : i + batch_size]) for i in range(0, len(smiles), batch_size)]
@@ -142,7 +160,7 @@ class EfficacyModel:
 
         ``prediction``, ``uncertainty`` and, with a conformal calibrator, ``lower`` and
         ``upper`` — suffixed ``_<target>`` when there are several targets — then
-        ``ad_similarity``.
+        ``ad_similarity`` and ``in_domain`` (1.0 inside the applicability domain, 0.0 outside).
         """
         cols = []
         single = len(self.target_names) == 1
@@ -151,7 +169,7 @@ class EfficacyModel:
             cols += [f"prediction{suffix}", f"uncertainty{suffix}"]
             if self.calibrator is not None:
                 cols += [f"lower{suffix}", f"upper{suffix}"]
-        return cols + ["ad_similarity"]
+        return cols + ["ad_similarity", "in_domain"]
 
     def attach_descriptors(self, graphs: list, smiles: list[str]) -> list:
         """Set ``graph.descriptors`` (scaled, ``1 x dim``) on each graph from its standardized SMILES.
@@ -192,7 +210,9 @@ class EfficacyModel:
         Returns
         -------
         dict of str to ndarray
-            :attr:`prediction_columns` -> float arrays of length ``n_rows``. For a
+            :attr:`prediction_columns` -> float arrays of length ``n_rows``, and
+            ``domain_error``: why each row is out of the applicability domain (``None``
+            inside; needs ``smiles``, else only the similarity threshold is checked). For a
             multiclass model ``prediction`` is the predicted class and ``uncertainty``
             the spread of its probability.
 
@@ -229,6 +249,11 @@ class EfficacyModel:
             if self.calibrator is not None:
                 out[f"lower{suffix}"], out[f"upper{suffix}"] = self._interval(mean[:, k], sigma[:, k], k)
         out["ad_similarity"] = similarity
+        reasons = domain_reasons(list(smiles) if smiles is not None else [""] * len(graphs), similarity[rows], self.domain)
+        out["in_domain"] = np.full(n, np.nan)
+        out["in_domain"][rows] = [float(r is None) for r in reasons]
+        out["domain_error"] = np.full(n, None, dtype=object)
+        out["domain_error"][rows] = reasons
         return out
 
     def _predict_chunk(self, smiles: list) -> pd.DataFrame:
@@ -244,8 +269,13 @@ class EfficacyModel:
         fps = domain_fingerprints(cleaned["smiles"].iloc[good].tolist())
         out = pd.DataFrame({"smiles": [("" if s is None else s) for s in smiles], "smiles_std": cleaned["smiles"].to_numpy()})
         std_smiles = cleaned["smiles"].iloc[good].tolist()
-        for col, values in self.predict_featurized(graphs, fps, rows=good, n_rows=len(smiles), smiles=std_smiles).items():
+        columns = self.predict_featurized(graphs, fps, rows=good, n_rows=len(smiles), smiles=std_smiles)
+        domain_error = columns.pop("domain_error")
+        for col, values in columns.items():
             out[col] = values
+        out["in_domain"] = pd.array([None if np.isnan(v) else bool(v) for v in columns["in_domain"]], dtype="boolean")
+        inside = np.array([e is None for e in domain_error])
+        errors[~inside] = domain_error[~inside]
         out["state"], out["error"] = states, errors
         return out
 
@@ -286,12 +316,16 @@ class EfficacyModel:
                 "fingerprint": "domain",
                 "weight": np.asarray(self.forest_weight).tolist(),
             },
+            "uncertainty": None if self.uncertainty is None else self.uncertainty.to_dict(),
+            "domain": self.domain,
             "metrics": self.metrics,
             "info": self.info,
         }
         extra = {}
         if self.kernel is not None:
             extra["alpha"] = torch.from_numpy(np.ascontiguousarray(self.kernel.alpha))
+            if self.uncertainty is not None:
+                extra["loo"] = torch.from_numpy(np.ascontiguousarray(self.uncertainty.loo))
             if self.kernel_fingerprints is not None:
                 extra["atompair"] = torch.from_numpy(np.ascontiguousarray(self.kernel_fingerprints, dtype=np.uint8))
         if self.forest is not None:
@@ -372,6 +406,8 @@ def load_model(path) -> EfficacyModel:
             kernel_fingerprints=kernel_fps,
             forest=forest,
             forest_weight=forest_weight,
+            uncertainty=_load_uncertainty(path, manifest, kernel_tensors, kernel),
+            domain=manifest.get("domain"),
         )
     except CheckpointError:
         raise
@@ -428,3 +464,19 @@ def _load_forest(path, manifest: dict, tensors: dict | None, n_features: int, n_
     except ValueError as err:
         raise CheckpointError(f"{path}: {err}") from None
     return forest, weight
+
+
+def _load_uncertainty(path, manifest: dict, tensors: dict | None, kernel: KernelRidge | None) -> KernelUncertainty | None:
+    """The saved uncertainty model (format 5), or ``None`` (older models: the ensemble's spread)."""
+    spec = manifest.get("uncertainty")
+    if spec is None:
+        return None
+    if kernel is None or tensors is None or "loo" not in tensors:
+        raise CheckpointError(f"{path}: an uncertainty model needs the kernel member and its residuals in kernel.safetensors")
+    loo = tensors["loo"].numpy()
+    if loo.shape != kernel.alpha.shape:
+        raise CheckpointError(f"{path}: {loo.shape} leave-one-out residuals for a kernel member of shape {kernel.alpha.shape}")
+    try:
+        return KernelUncertainty.from_dict(spec, loo, kernel.lam)
+    except (KeyError, ValueError) as err:
+        raise CheckpointError(f"{path}: {err}") from None

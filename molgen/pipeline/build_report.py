@@ -69,6 +69,7 @@ def _model_section(folder: Path, target: str, tables: Path) -> str:
         figures = [report.img(plots.parity_png(table, target, test), "parity plot")]
         if table["uncertainty"].max() > 0:
             figures.append(report.img(plots.calibration_png(table), "calibration plot"))
+            figures.append(report.img(plots.error_vs_uncertainty_png(table), "error against uncertainty"))
         html += '<div class="figures">' + "".join(figures) + "</div>"
         html += '<p class="muted">Error bars: conformal intervals at the configured coverage, calibrated on a held-out part.</p>'
     return html

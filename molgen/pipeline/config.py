@@ -52,6 +52,7 @@ class ModelSection:
     coverage: float = FitConfig.coverage
     kernel: str = FitConfig.kernel
     forest: bool = FitConfig.forest
+    refit: bool = FitConfig.refit
 
 
 @dataclasses.dataclass(frozen=True)

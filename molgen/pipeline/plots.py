@@ -48,12 +48,32 @@ def calibration_png(table: pd.DataFrame) -> bytes:
     err = np.abs(y - mu)
     observed = np.array([np.mean(err <= zi * sigma) if np.isfinite(zi) else 1.0 for zi in z])
     figure, ax = _figure()
-    ax.plot(expected, observed, lw=1.5, label="ensemble spread")
+    ax.plot(expected, observed, lw=1.5, label="model uncertainty")
     ax.fill_between(expected, expected, observed, alpha=0.2)
     ax.plot([0, 1], [0, 1], "k--", lw=0.8, label="ideal")
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="expected fraction in interval", ylabel="observed fraction")
     ax.set_title("uncertainty calibration (test set)", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
+    return _png(figure)
+
+
+def error_vs_uncertainty_png(table: pd.DataFrame, bins: int = 5) -> bytes:
+    """RMSE of the test molecules in ``bins`` equal-count bins of ``uncertainty``, against the bin's mean
+    uncertainty: a useful uncertainty climbs the diagonal (errors grow where it says they will)."""
+    y, mu, sigma = (table[c].to_numpy(float) for c in ("measured", "prediction", "uncertainty"))
+    ok = np.isfinite(y) & np.isfinite(mu) & np.isfinite(sigma)
+    y, mu, sigma = y[ok], mu[ok], sigma[ok]
+    groups = np.array_split(np.argsort(sigma, kind="stable"), min(bins, max(len(sigma), 1)))
+    x = [sigma[g].mean() for g in groups if len(g)]
+    rmse = [np.sqrt(np.mean((y[g] - mu[g]) ** 2)) for g in groups if len(g)]
+    rho = stats.spearmanr(sigma, np.abs(y - mu)).statistic if len(sigma) > 2 and np.ptp(sigma) > 0 else float("nan")
+    figure, ax = _figure()
+    ax.plot(x, rmse, "o-", lw=1.5, label="RMSE per uncertainty bin")
+    top = max([*x, *rmse, 1e-9]) * 1.1
+    ax.plot([0, top], [0, top], "k--", lw=0.8, label="ideal")
+    ax.set(xlim=(0, top), ylim=(0, top), xlabel="mean uncertainty of the bin", ylabel="RMSE of the bin")
+    ax.set_title(f"error against uncertainty (test set; Spearman {rho:.2f})", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
     return _png(figure)
 
 

@@ -78,7 +78,7 @@ def model_stage(config: RunConfig, data_dir: Path, out: Path) -> dict:
     model = fit_efficacy_model(
         frame["smiles"].tolist(), frame[[target]], ensemble_size=section.ensemble_size, split_method=section.split,
         coverage=section.coverage, train_config=train_config, progress=True,
-        kernel=section.kernel, forest=section.forest,
+        kernel=section.kernel, forest=section.forest, refit=section.refit,
     )  # fmt: skip
     model.save(out / "model")
     if model.test_table is not None:

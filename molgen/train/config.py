@@ -74,6 +74,9 @@ class FitConfig:
         The kernel ridge member blended in (regression); ``None`` for none.
     forest : bool, default False
         Also blend a random forest (regression).
+    refit : bool, default True
+        Refit the fingerprint members on every labelled molecule once the intervals are
+        calibrated and the test metrics measured (regression).
 
     Raises
     ------
@@ -88,6 +91,7 @@ class FitConfig:
     coverage: float = 0.9
     kernel: str | None = "tanimoto"
     forest: bool = False
+    refit: bool = True
 
     def __post_init__(self):
         if int(self.ensemble_size) < 1:

@@ -55,7 +55,11 @@ def test_predict_aligns_invalid_rows(regression_model, zoo):
         expected = zoo[name][1]
         assert out["state"].iloc[i] == expected, name
         assert np.isnan(out["prediction"].iloc[i]) == (expected != "valid"), name
-        assert (out["error"].iloc[i] == "") == (expected == "valid"), name
+        if expected == "valid":  # a valid molecule's error is empty, or says why it is out of domain
+            assert out["error"].iloc[i] == "" or out["error"].iloc[i].startswith("out of domain: "), name
+            assert (out["error"].iloc[i] == "") == bool(out["in_domain"].iloc[i]), name
+        else:
+            assert out["error"].iloc[i] != "" and pd.isna(out["in_domain"].iloc[i]), name
 
 
 def test_training_set_molecule_has_similarity_one(regression_model, chembl):
