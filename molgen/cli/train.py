@@ -68,8 +68,8 @@ def add_fit_arguments(parser) -> None:
         "--valid-split",
         default=FitConfig.valid_split,
         metavar="METHOD",
-        help="how the valid (early-stopping) part is split off the training molecules (default: random); the test and "
-        "calibration parts always follow --split",
+        help="how the valid (early-stopping) and calibration parts are split off the non-test molecules (default: random); "
+        "the test part always follows --split",
     )
     parser.add_argument(
         "--sizes",

@@ -52,7 +52,7 @@ def fit_efficacy_model(
 
     Molecules are standardized and deduplicated by InChIKey (targets averaged), split
     into train / valid (early stopping) / calibration (conformal intervals) / test
-    (reported metrics; test and calibration by ``split_method``, valid at random),
+    (reported metrics; test by ``split_method``, valid and calibration at random),
     featurized as graphs and fitted as an ensemble of
     ``ensemble_size`` members that differ in their seed. For regression, a Tanimoto kernel
     ridge model on Morgan and atom-pair bits (and, if asked, a random forest) is blended in,
@@ -71,13 +71,11 @@ def fit_efficacy_model(
     sizes : four fractions
         Train, valid, calibration and test shares.
     valid_split : str, optional
-        How the valid (early-stopping) part is split off the non-test, non-calibration
-        molecules; default ``"random"``. The test and calibration parts are always split
-        by ``split_method``, so intervals are calibrated on molecules as new as the test
-        part. A scaffold valid part (``valid_split="scaffold"``) keeps
-        the rarest scaffold groups out of training and stops on a part whose
-        mean is shifted: on CHEMBL2321810's scaffold split, test RMSE 0.83 / 0.77 against
-        0.66 / 0.59 with a random one (seeds 0 / 1; BENCHMARKS_HISTORY.md).
+        How the valid (early-stopping) and calibration parts are split off the non-test
+        molecules; default ``"random"``. The test part always follows ``split_method``, so
+        the reported metrics are on new scaffolds by default, while the intervals are
+        calibrated on molecules like the training ones and widen with the uncertainty
+        away from them (see :func:`molgen.efficacy.prepare.four_way_split`).
     coverage : float
         Coverage of the conformal intervals (regression). ``coverage_target`` is its
         deprecated name (until molgen 0.2).

@@ -63,9 +63,9 @@ class FitConfig:
     ensemble_size : int, default 3
         Members, differing in their seed; their spread is the uncertainty.
     split_method : str, default "scaffold"
-        How the test and calibration parts are split off (a ``molgen.data.SPLITTERS`` name).
+        How the test part is split off (a ``molgen.data.SPLITTERS`` name).
     valid_split : str or None, default None
-        How the valid (early-stopping) part is split off; ``None`` is ``"random"``.
+        How the valid (early-stopping) and calibration parts are split off the rest; ``None`` is ``"random"``.
     sizes : four floats, default (0.7, 0.1, 0.1, 0.1)
         Train, valid, calibration and test shares.
     coverage : float, default 0.9

@@ -28,6 +28,7 @@ def model():
         ensemble_size=1,
         train_config=TrainConfig(epochs=2, warmup_epochs=1),
         model_options={"hidden": 32, "ffn_hidden": 32},
+        kernel=None,  # attributions explain the graph ensemble: without fingerprint members it is the whole prediction
     )
 
 
