@@ -278,7 +278,7 @@ class ScoreStage:
             out["score"] = score
             return out
         smiles = out["smiles_std"][ok].tolist()
-        model_cols = [c for c in out if c.startswith(MODEL_OUTPUTS) or c == "ad_similarity"]
+        model_cols = [c for c in out if c.startswith(MODEL_OUTPUTS) or c in ("ad_similarity", "in_domain")]
         self._own.columns = model_cols
         self._own.table = {s: {c: out[c][i] for c in model_cols} for s, i in zip(smiles, ok)}
         table = self.scorer.score(smiles)

@@ -103,7 +103,7 @@ class EfficacyModel:
             mu += self.kernel_weight * (self.kernel.predict(K) - ensemble)
             if self.uncertainty is not None and len(K):
                 share = 1.0 - self.kernel_weight - (0.0 if self.forest_weight is None else self.forest_weight)
-                kernel_sigma = self.uncertainty.sigma(K, None if self.uncertainty._factors else self._training_kernel())
+                kernel_sigma = self.uncertainty.sigma(K, self._training_kernel)
                 sigma = np.sqrt(kernel_sigma**2 + (share * sigma) ** 2)
         if self.forest is not None and len(fingerprints):
             bits = np.unpackbits(fingerprints, axis=1).astype(np.float32)

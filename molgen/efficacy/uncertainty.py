@@ -79,10 +79,11 @@ class KernelUncertainty:
             a[k], b[k] = _fit_weights(residual, variance, local)
         return out
 
-    def sigma(self, K_query: np.ndarray, K_train: np.ndarray | None = None) -> np.ndarray:
+    def sigma(self, K_query: np.ndarray, K_train=None) -> np.ndarray:
         """``n_query x n_tasks`` standard deviations from the query-by-training kernel matrix.
 
-        ``K_train`` (the training kernel) is needed only the first time, to factor it.
+        ``K_train``, the training kernel or a function that returns it, is needed only the
+        first time, to factor it (the factors are kept).
         """
         K_query = np.asarray(K_query, dtype=np.float64)
         t = len(self.a)
@@ -90,8 +91,10 @@ class KernelUncertainty:
         if not len(K_query):
             return out
         for k in range(t):
-            if k not in self._factors and K_train is None:
-                raise ValueError("the training kernel is needed to factor it once")
+            if k not in self._factors:
+                if K_train is None:
+                    raise ValueError("the training kernel is needed to factor it once")
+                K_train = K_train() if callable(K_train) else K_train
             rows, V, w = self._factor(K_train, k, np.flatnonzero(np.isfinite(self.loo[:, k])))
             Z = torch.from_numpy(K_query[:, rows]) @ V
             variance = 1.0 + self.lam[k] - (Z**2 / (w + self.lam[k])).sum(1).numpy()
