@@ -11,8 +11,9 @@ For each data set (``chembl2321810`` pIC50, ``freesolv`` hydration free energy,
 2. **molgen**: ``fit_efficacy_model`` with its defaults (3-member D-MPNN ensemble,
    ``TrainConfig()``: up to 100 epochs, patience 15, blended with a Tanimoto kernel ridge
    member weighted on its valid part), given train + valid only. It splits
-   its input itself: a conformal calibration part by the same split method and an
-   early-stopping valid part at random (its default ``valid_split``); ``sizes=(7/9, 1/9, 1/9, 0)`` of train + valid keeps molgen's default
+   its input itself: a test part by the same split method, an early-stopping valid part and a
+   conformal calibration part at random (its default ``valid_split``), and refits its
+   fingerprint members on all of it at the end; ``sizes=(7/9, 1/9, 1/9, 0)`` of train + valid keeps molgen's default
    proportions (70 / 10 / 10 of the whole, the outer test being its 10 % test part).
    Test SMILES are predicted with ``EfficacyModel.predict``; RMSE / MAE / R2 with
    ``molgen.metrics.regression_metrics`` and the coverage of its 90 % intervals.
@@ -625,8 +626,15 @@ def molgen_defaults() -> dict:
     fit = {
         name: p.default
         for name, p in inspect.signature(fit_efficacy_model).parameters.items()
-        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel", "forest")
+        if name in ("ensemble_size", "split_method", "sizes", "valid_split", "descriptors", "max_heavy_atoms", "kernel", "forest", "refit")
     }
+    # Since 2026-12-03 (issue 18): the fingerprint members are refitted on all the molecules given,
+    # the calibration part is drawn like the valid part, and the uncertainty is the blend's own;
+    # records made before carry neither key.
+    if fit.pop("refit", False):
+        fit["refit"] = True
+        fit["calibration_split"] = "as valid_split"
+        fit["uncertainty"] = "kernel posterior + local error"
     if fit.pop("forest", False):  # off: the key stays that of the records made before the option existed
         from molgen.models import forest
 

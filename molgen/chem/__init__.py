@@ -2,7 +2,9 @@
 
 from molgen.chem.descriptors import DESCRIPTOR_NAMES, descriptor_table, descriptors, qed, sa_score
 from molgen.chem.filters import (
+    REINVENT_ALERTS,
     filter_table,
+    largest_ring_size,
     lipinski_violations,
     passes_lipinski,
     passes_veber,
@@ -61,4 +63,6 @@ __all__ = [
     "scaffold_mol",
     "standardize_smiles",
     "structural_alerts",
+    "largest_ring_size",
+    "REINVENT_ALERTS",
 ]

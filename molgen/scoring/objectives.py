@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors
 
-from molgen.chem import DESCRIPTOR_NAMES, InvalidMoleculeError, parse_smiles, qed, sa_score, structural_alerts
-from molgen.chem.filters import ALERT_CATALOGS
+from molgen.chem import DESCRIPTOR_NAMES, InvalidMoleculeError, largest_ring_size, parse_smiles, qed, sa_score, structural_alerts
+from molgen.chem.filters import ALERT_CATALOGS, smarts_catalog
 from molgen.featurize.fingerprints import fingerprint_matrix
 from molgen.scoring._fields import ParamError, check_fields, to_params
 from molgen.scoring.transforms import Identity, Step, Transform
@@ -69,6 +69,13 @@ def _per_mol(fn, mols) -> TermValues:
             except Exception as err:  # one bad molecule must not sink the batch
                 errors[i] = f"{type(err).__name__}: {err}"
     return TermValues(values, errors)
+
+
+def _numeric(column: pd.Series) -> np.ndarray:
+    """A prediction column as floats (booleans as 0 / 1), unreadable entries NaN."""
+    return pd.to_numeric(column.astype(object) if column.dtype == bool else column, errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan, copy=True
+    )
 
 
 class Term:
@@ -139,24 +146,54 @@ class DescriptorTerm(Term):
 @_register("alerts")
 @dataclasses.dataclass(frozen=True)
 class AlertsTerm(Term):
-    """Number of structural alerts matched (PAINS, Brenk, ...).
+    """Number of structural alerts matched: named catalogs and the objective's own SMARTS.
 
-    The default transform ``step`` with ``high = 0`` gives 1 with no alert and 0 otherwise;
-    a ``reverse_sigmoid`` (e.g. low 0, high 3) gives a softer penalty per alert.
+    ``catalogs`` names :data:`molgen.chem.filters.ALERT_CATALOGS` (``pains``, ``brenk``,
+    ``reinvent``: REINVENT 4's standard custom alerts); ``smarts`` adds unwanted patterns
+    of one's own (e.g. ``["[#7;!n][#7;!n]", "[Si]"]``). The default transform ``step`` with
+    ``high = 0`` gives 1 with no alert and 0 otherwise; a ``reverse_sigmoid`` (e.g. low 0,
+    high 3) gives a softer penalty per alert.
     """
 
     catalogs: tuple[str, ...] = ("pains", "brenk")
+    smarts: tuple[str, ...] | None = None
     default_transform = Step(high=0.0)
+    _own: object = dataclasses.field(init=False, repr=False, compare=False)
 
     def _check(self):
-        if not self.catalogs:
-            raise ParamError("catalogs", "give at least one alert catalog")
+        if not self.catalogs and not self.smarts:
+            raise ParamError("catalogs", "give at least one alert catalog or SMARTS")
         for i, name in enumerate(self.catalogs):
             if name not in ALERT_CATALOGS:
                 raise ParamError(f"catalogs[{i}]", f"unknown alert catalog {name!r}; choose one of: {', '.join(ALERT_CATALOGS)}")
+        for i, pattern in enumerate(self.smarts or ()):
+            try:
+                smarts_catalog({pattern: pattern})
+            except ValueError:
+                raise ParamError(f"smarts[{i}]", f"not a valid SMARTS: {pattern!r}") from None
+        object.__setattr__(self, "_own", smarts_catalog({p: p for p in self.smarts}) if self.smarts else None)
 
     def compute(self, mols, smiles, cache):
-        return _per_mol(lambda mol: len(structural_alerts(mol, self.catalogs)), mols)
+        def count(mol):
+            own = len(self._own.GetMatches(mol)) if self._own is not None else 0
+            return len(structural_alerts(mol, self.catalogs)) + own
+
+        return _per_mol(count, mols)
+
+
+@_register("ring_size")
+@dataclasses.dataclass(frozen=True)
+class RingSizeTerm(Term):
+    """Atoms in the molecule's largest ring (0 without rings; :func:`molgen.chem.largest_ring_size`).
+
+    The default transform ``step`` with ``high = 7`` keeps rings of at most 7 atoms, so
+    macrocycles of any size (REINVENT's ``[*;r{8-17}]`` alert stops at 17) score 0.
+    """
+
+    default_transform = Step(high=7.0)
+
+    def compute(self, mols, smiles, cache):
+        return _per_mol(largest_ring_size, mols)
 
 
 @_register("similarity")
@@ -205,18 +242,27 @@ class ModelTerm(Term):
     """A predictor's output column, e.g. predicted pIC50 or an activity probability.
 
     ``model`` is what the ``model_loader`` given to :meth:`Scorer.from_config` receives
-    (typically a checkpoint path); ``column`` is the prediction column to read. Rows the
-    predictor marks with a ``state`` other than ``"valid"``, or leaves NaN, fail with its
-    ``error``. Objectives sharing one predictor object share one ``predict`` call per batch.
+    (typically a model directory); ``column`` is the prediction column to read (``prediction``,
+    ``lower``, ``ad_similarity``, ``in_domain``, ...). Rows the predictor marks with a
+    ``state`` other than ``"valid"``, or leaves NaN, fail with its ``error``. Objectives
+    sharing one predictor object share one ``predict`` call per batch.
+
+    ``uncertainty_penalty`` k scores a lower confidence bound, ``column - k * uncertainty``
+    (the predictor's ``uncertainty`` column, a standard deviation), so that an optimizer
+    gains nothing from molecules the model knows little about; ``column = "lower"`` (the
+    conformal interval's lower end) is the other choice.
     """
 
     model: str | None = None
     column: str = "prediction"
+    uncertainty_penalty: float | None = None
     predictor: object = dataclasses.field(default=None, compare=False, repr=False, metadata={"config": False})
 
     def _check(self):
         if self.predictor is not None and not callable(getattr(self.predictor, "predict", None)):
             raise ParamError("predictor", f"{type(self.predictor).__name__} has no predict(smiles) method")
+        if self.uncertainty_penalty is not None and not (np.isfinite(self.uncertainty_penalty) and self.uncertainty_penalty >= 0):
+            raise ParamError("uncertainty_penalty", f"must be a finite number >= 0, got {self.uncertainty_penalty}")
 
     @property
     def label(self) -> str:
@@ -236,7 +282,13 @@ class ModelTerm(Term):
             raise ValueError(f"{self.label}.predict returned {got} for {len(smiles)} SMILES; expected an aligned DataFrame")
         if self.column not in frame.columns:
             raise ValueError(f"{self.label}.predict returned no column {self.column!r}; columns: {list(frame.columns)}")
-        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        values = _numeric(frame[self.column])
+        if self.uncertainty_penalty:
+            if "uncertainty" not in frame.columns:
+                raise ValueError(
+                    f"{self.label}.predict returned no column 'uncertainty' for uncertainty_penalty; columns: {list(frame.columns)}"
+                )
+            values = values - self.uncertainty_penalty * _numeric(frame["uncertainty"])
         states = frame["state"].astype(str).tolist() if "state" in frame.columns else ["valid"] * len(frame)
         reasons = frame["error"].fillna("").astype(str).tolist() if "error" in frame.columns else [""] * len(frame)
         errors = []

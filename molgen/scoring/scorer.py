@@ -68,7 +68,7 @@ class Objective:
         letter; not one of ``smiles``, ``state``, ``error``, ``score``, ``rank``.
     kind : str
         One of :data:`OBJECTIVES`: ``qed``, ``sa``, ``mw``, ``logp``, ``tpsa``,
-        ``descriptor``, ``alerts``, ``similarity``, ``model``.
+        ``descriptor``, ``alerts``, ``ring_size``, ``similarity``, ``model``.
     transform : Transform, str or dict, optional
         Desirability transform (see :data:`~molgen.scoring.TRANSFORMS`); defaults to the
         kind's own (``identity`` for ``qed``/``similarity``, ``step`` at 0 for ``alerts``)

@@ -71,3 +71,33 @@ def test_tables_are_aligned_with_nan_for_failures(zoo):
         else:
             assert math.isnan(desc["qed"][i])
             assert flags["lipinski"].isna()[i]
+
+
+def test_reinvent_alerts_match_their_patterns_and_name_them():
+    from molgen.chem import REINVENT_ALERTS
+
+    assert len(REINVENT_ALERTS) == 14
+    cases = {
+        "C1CCCCCCCCC1": "ring of 8-17 atoms",
+        "CCOOCC": "O-O bond",
+        "CSSC": "S-S bond",
+        "CNNC": "non-aromatic N-N bond",
+        "CC#CC": "C#C triple bond",
+        "CC(=O)O": "acid, ester or thioester",
+        "CN(C)CN(C)C": "N-C-N (aminal)",
+        "COCOC": "O-C-O (acetal)",
+    }
+    for smiles, name in cases.items():
+        assert f"REINVENT: {name}" in structural_alerts(Chem.MolFromSmiles(smiles), ["reinvent"]), smiles
+    # aromatic N-N (pyrazole), an amide carbon between N and O, and a 20-ring (past r{8-17}) do not match
+    for smiles in ("c1cc[nH]n1", "CNC(=O)OC", "C1CCCCCCCCCCCCCCCCCCC1"):
+        alerts = structural_alerts(Chem.MolFromSmiles(smiles), ["reinvent"])
+        assert not [a for a in alerts if "N-N" in a or "N-C-O" in a or "ring" in a], (smiles, alerts)
+
+
+def test_largest_ring_size():
+    from molgen.chem import largest_ring_size
+
+    assert largest_ring_size(Chem.MolFromSmiles("CCO")) == 0
+    assert largest_ring_size(Chem.MolFromSmiles("c1ccc2ccccc2c1")) == 6
+    assert largest_ring_size(Chem.MolFromSmiles("C1CCCCCCCCCCCCCCCCCCC1")) == 20

@@ -164,7 +164,7 @@ def test_public_surface():
     namespace = {}
     exec("from molgen.scoring import *", namespace)
     assert all(name in namespace for name in molgen.scoring.__all__)
-    assert set(OBJECTIVES) == {"alerts", "descriptor", "logp", "model", "mw", "qed", "sa", "similarity", "tpsa"}
+    assert set(OBJECTIVES) == {"alerts", "descriptor", "logp", "model", "mw", "qed", "ring_size", "sa", "similarity", "tpsa"}
 
 
 def test_descriptor_objective_covers_every_chem_descriptor():
@@ -174,3 +174,52 @@ def test_descriptor_objective_covers_every_chem_descriptor():
     for name in DESCRIPTOR_NAMES:
         table = Scorer([Objective("d", "descriptor", transform="clip", params={"descriptor": name})]).score([ASPIRIN])
         assert table["d"][0] == pytest.approx(expected[name])
+
+
+def test_alerts_take_catalogs_and_own_smarts_and_ring_size_stops_macrocycles():
+    scorer = Scorer.from_config(
+        {
+            "objectives": [
+                {"name": "alerts", "kind": "alerts", "catalogs": ["reinvent"], "smarts": ["[Si]"]},
+                {"name": "rings", "kind": "ring_size"},
+            ]
+        }
+    )
+    table = scorer.score(["CCO", "C[Si](C)(C)C", "CNNC", "C1CCCCCCCCCCCCCCCCCCC1", "c1ccccc1"])
+    assert table["alerts"].tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+    assert table["rings"].tolist() == [0.0, 0.0, 0.0, 20.0, 6.0]
+    assert table["score"].tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match=r"smarts\[0\]: not a valid SMARTS"):
+        Scorer.from_config({"objectives": [{"name": "a", "kind": "alerts", "smarts": ["[Si"]}]})
+    with pytest.raises(ValueError, match="unknown alert catalog 'nope'; choose one of: brenk, pains, reinvent"):
+        Scorer.from_config({"objectives": [{"name": "a", "kind": "alerts", "catalogs": ["nope"]}]})
+
+
+class _UncertainModel:
+    """Prediction 7 for every molecule; uncertainty 0.5 per heavy atom past 3; in domain below 5 atoms."""
+
+    def predict(self, smiles):
+        atoms = np.array([len(s.replace("(", "").replace(")", "")) for s in smiles], dtype=float)
+        return pd.DataFrame(
+            {
+                "prediction": np.full(len(smiles), 7.0),
+                "uncertainty": 0.5 * np.maximum(atoms - 3, 0),
+                "in_domain": atoms < 5,
+                "state": "valid",
+                "error": "",
+            }
+        )
+
+
+def test_uncertainty_penalty_scores_a_lower_confidence_bound_and_in_domain_reads_as_0_1():
+    model = _UncertainModel()
+    objectives = [
+        Objective("lcb", "model", transform={"kind": "step", "low": 5}, params={"uncertainty_penalty": 2.0}, predictor=model),
+        Objective("domain", "model", transform={"kind": "step", "low": 1}, params={"column": "in_domain"}, predictor=model),
+    ]
+    table = Scorer(objectives).score(["CCC", "CCCC", "CCCCCC"])
+    assert table["lcb"].tolist() == [7.0, 6.0, 4.0]
+    assert table["domain"].tolist() == [1.0, 1.0, 0.0]
+    assert table["score"].tolist() == [1.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match="uncertainty_penalty: must be a finite number >= 0"):
+        Objective("lcb", "model", transform="identity", params={"uncertainty_penalty": -1.0}, predictor=model)

@@ -30,7 +30,7 @@ def candidate_table(
     actives: pd.DataFrame | Sequence[str] | None = None,
     activity_col: str | None = None,
     top_n: int | None = 100,
-    alert_catalogs: Sequence[str] = ("pains", "brenk"),
+    alert_catalogs: Sequence[str] = ("pains", "brenk", "reinvent"),
 ) -> pd.DataFrame:
     """Rank candidates and annotate them for review.
 
