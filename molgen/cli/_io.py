@@ -9,14 +9,12 @@ import os
 from pathlib import Path
 
 from molgen.cli import UserError
+from molgen.data.table import COLLISION_PREFIX, join_columns  # noqa: F401 (the commands import them from here)
 from molgen.utils.files import atomic_path
 
 #: output extension (after stripping ``.gz``) -> table format
 TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet"}
 SUPPORTED_OUTPUTS = ".csv, .csv.gz, .tsv, .tsv.gz, .parquet"
-
-#: Prefix given to an output column whose name is already taken by an input column.
-COLLISION_PREFIX = "molgen_"
 
 #: metric key -> label, in display order
 METRIC_LABELS = {
@@ -98,24 +96,6 @@ def write_table(frame, path) -> Path:
         else:
             frame.to_csv(tmp, sep="\t" if fmt == "tsv" else ",", index=False, compression=compression)
     return Path(path)
-
-
-def join_columns(left, right):
-    """``left``'s columns, then ``right``'s; a name of ``right`` already in ``left`` gets ``molgen_``.
-
-    Both frames must have the same index (row for row).
-    """
-    import pandas as pd
-
-    taken = {str(c) for c in left.columns}
-    renames = {}
-    for col in right.columns:
-        name = str(col)
-        while name in taken:
-            name = COLLISION_PREFIX + name
-        taken.add(name)
-        renames[col] = name
-    return pd.concat([left, right.rename(columns=renames)], axis=1)
 
 
 def format_metrics(metrics: dict) -> str:

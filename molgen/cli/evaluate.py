@@ -55,7 +55,7 @@ def run(args) -> int:
     renamed = [f"{col!r} -> {name!r}" for col, name in zip(args.target_cols, names) if col != name]
     if renamed:
         print(f"note: target columns matched to the model's targets by position: {', '.join(renamed)}", file=sys.stderr)
-    predictions = model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size)
+    predictions = model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size, keep_columns=False)
     report = {
         "model": str(args.model),
         "data": str(args.data),

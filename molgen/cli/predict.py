@@ -34,7 +34,9 @@ def run(args) -> int:
     model = load_model(args.model)
     frame = read_table(args.data, sep=args.sep)
     check_columns(frame, args.smiles_col)
-    predictions = apply_record_states(frame, model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size))
+    predictions = apply_record_states(
+        frame, model.predict(frame, smiles_col=args.smiles_col, batch_size=args.batch_size, keep_columns=False)
+    )
     write_table(join_columns(frame, predictions.drop(columns="smiles")), out)
     print(f"predicted {state_summary(predictions['state'])} -> {out}", file=sys.stderr)
     return 0

@@ -47,6 +47,31 @@ class ColumnError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+#: Prefix given to an output column whose name is already taken by an input column.
+COLLISION_PREFIX = "molgen_"
+
+
+def join_columns(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    """``left``'s columns, then ``right``'s; a name of ``right`` already in ``left`` gets ``molgen_``.
+
+    Both frames must have the same index (row for row).
+    """
+    taken = {str(c) for c in left.columns}
+    renames = {}
+    for col in right.columns:
+        name = str(col)
+        while name in taken:
+            name = COLLISION_PREFIX + name
+        taken.add(name)
+        renames[col] = name
+    return pd.concat([left, right.rename(columns=renames)], axis=1)
+
+
+def check_columns(frame: pd.DataFrame, names) -> None:
+    """Raise :class:`ColumnError` for the first of ``names`` that ``frame`` lacks ("did you mean ...?")."""
+    _check_columns(frame, [names] if isinstance(names, str) else list(names))
+
+
 def _check_columns(frame: pd.DataFrame, names: list) -> None:
     existing = [str(c) for c in frame.columns]
     for name in names:

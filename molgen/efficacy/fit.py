@@ -1,11 +1,14 @@
 """Fit an efficacy model: clean, deduplicate, split, featurize, train an ensemble, calibrate, evaluate."""
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer
+from molgen.data import read_table
+from molgen.data.table import check_columns
 from molgen.efficacy.blend import check_kernel, fit_fingerprint_members, refit_fingerprint_members
 from molgen.efficacy.domain import domain_fingerprints, domain_record
 from molgen.efficacy.model import EfficacyModel
@@ -25,11 +28,57 @@ from molgen.train import FitConfig, TrainConfig, train_ensemble
 from molgen.utils.renamed import renamed_keywords
 
 
+def table_inputs(data, targets=None, *, smiles_col: str | None = None, target_cols=None) -> tuple:
+    """``(smiles, targets)`` from what a user hands :func:`fit_efficacy_model`.
+
+    A sequence of SMILES and ``targets`` pass through. A DataFrame or a file path gives its
+    ``smiles_col`` (default ``"smiles"``) and, as targets, the columns named by
+    ``target_cols`` or by ``targets`` (a name or list of names), else ``targets`` as given.
+
+    Raises
+    ------
+    molgen.data.ColumnError
+        A column the table lacks (with close matches).
+    ValueError
+        ``smiles_col`` / ``target_cols`` without a table, or a table without targets.
+    """
+    if isinstance(data, (str, os.PathLike)):
+        data = read_table(data)
+    if not isinstance(data, pd.DataFrame):
+        if smiles_col is not None or target_cols is not None:
+            raise ValueError("smiles_col and target_cols name the columns of a DataFrame or file; pass one, or SMILES and targets")
+        if targets is None:
+            raise ValueError("targets are missing: pass measured values beside the SMILES")
+        return data, targets
+    col = smiles_col or "smiles"
+    if target_cols is None and (
+        isinstance(targets, str) or (isinstance(targets, list) and targets and all(isinstance(t, str) for t in targets))
+    ):
+        target_cols, targets = targets, None
+    if target_cols is not None:
+        if targets is not None:
+            raise ValueError("give targets or target_cols, not both")
+        names = [target_cols] if isinstance(target_cols, str) else list(target_cols)
+        check_columns(data, [col, *names])
+        return data[col].tolist(), data[names]
+    if targets is None:
+        raise ValueError(f"targets are missing: name the measured column(s) with target_cols=, e.g. target_cols={_guess(data, col)!r}")
+    check_columns(data, col)
+    return data[col].tolist(), targets
+
+
+def _guess(frame: pd.DataFrame, smiles_col: str) -> str:
+    numeric = [str(c) for c in frame.columns if c != smiles_col and pd.api.types.is_numeric_dtype(frame[c])]
+    return numeric[0] if numeric else "pIC50"
+
+
 @renamed_keywords(coverage_target="coverage")
 def fit_efficacy_model(
-    smiles: Sequence[str],
-    targets,
+    smiles,
+    targets=None,
     *,
+    smiles_col: str | None = None,
+    target_cols: str | Sequence[str] | None = None,
     target_names: Sequence[str] | None = None,
     task: str = "regression",
     n_classes: int | None = None,
@@ -61,10 +110,16 @@ def fit_efficacy_model(
 
     Parameters
     ----------
-    smiles : sequence of str
-    targets : array-like (n or n x n_tasks), Series or DataFrame
+    smiles : sequence of str, pandas.DataFrame or path
+        The molecules; or a table of them (a DataFrame, or a CSV/TSV/Parquet/SDF/SMI file
+        read by :func:`molgen.data.read_table`) whose ``smiles_col`` (default ``"smiles"``)
+        holds the SMILES.
+    targets : array-like (n or n x n_tasks), Series or DataFrame; or column names
         NaN marks a missing label (masked in the loss). Binary labels are 0/1;
-        multiclass labels 0..n_classes-1.
+        multiclass labels 0..n_classes-1. With a table, a column name (or list of them)
+        also works, as does ``target_cols``.
+    smiles_col, target_cols : str
+        The table's columns (a table only); a wrong name gets a "did you mean" error.
     task : {"regression", "binary", "multiclass"}
     split_method : str
         A :data:`molgen.data.SPLITTERS` name (``"scaffold"`` by default).
@@ -124,6 +179,7 @@ def fit_efficacy_model(
         Unknown task or descriptors, mismatched lengths, too few valid molecules, bad sizes.
     """
     kernel = check_kernel(kernel)
+    smiles, targets = table_inputs(smiles, targets, smiles_col=smiles_col, target_cols=target_cols)
     data = prepare_training_data(
         smiles,
         targets,

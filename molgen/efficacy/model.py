@@ -8,6 +8,7 @@ import pandas as pd
 import torch
 
 from molgen.chem import DEFAULT_MAX_HEAVY_ATOMS, Standardizer, clean_smiles
+from molgen.data.table import check_columns, join_columns
 from molgen.efficacy.blend import kernel_similarity
 from molgen.efficacy.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from molgen.efficacy.domain import atom_pair_fingerprints, domain_fingerprints, domain_reasons
@@ -126,7 +127,9 @@ class EfficacyModel:
             return self.scaler.inverse(mean), self.scaler.inverse_std(sigma)
         return mean, sigma
 
-    def predict(self, data, *, smiles_col: str | None = None, batch_size: int = 2048, progress: bool = False) -> pd.DataFrame:
+    def predict(
+        self, data, *, smiles_col: str | None = None, batch_size: int = 2048, keep_columns: bool = True, progress: bool = False
+    ) -> pd.DataFrame:
         """Predict a list of SMILES or a DataFrame, row for row.
 
         Parameters
@@ -135,11 +138,14 @@ class EfficacyModel:
             With a DataFrame, ``smiles_col`` names the SMILES column (default ``"smiles"``).
         batch_size : int
             Molecules featurized and predicted at a time (bounds memory).
+        keep_columns : bool
+            With a DataFrame: the output starts with all its columns (IDs and the rest, in
+            order) in place of ``smiles``; a molgen column whose name is taken gets ``molgen_``.
 
         Returns
         -------
         pandas.DataFrame
-            Same length and index as the input: ``smiles``, ``smiles_std``, then for a
+            Same length and index as the input: ``smiles`` (or the input's columns), ``smiles_std``, then for a
             single target ``prediction``, ``uncertainty``, ``lower``, ``upper`` (the
             conformal interval, regression only) — with several targets one of each
             per target, suffixed ``_<target>`` — then ``ad_similarity`` (maximum Tanimoto
@@ -147,11 +153,18 @@ class EfficacyModel:
             ``error``. Invalid molecules get NaN and their reason; the batch never fails for
             them. A valid molecule outside the applicability domain keeps its prediction and
             state ``valid``; ``error`` says why it is out of domain.
+
+        Raises
+        ------
+        molgen.data.ColumnError
+            A DataFrame without ``smiles_col`` (a ``KeyError``; it names close matches).
         """
         smiles, index = _input_smiles(data, smiles_col)
         parts = [self._predict_chunk(smiles[i : i + batch_size]) for i in range(0, len(smiles), batch_size)]
         out = pd.concat(parts, ignore_index=True) if parts else self._predict_chunk([])
         out.index = index
+        if isinstance(data, pd.DataFrame) and keep_columns:
+            return join_columns(data, out.drop(columns="smiles"))
         return out
 
     @property
@@ -346,8 +359,7 @@ def _standardizer_dict(std: Standardizer) -> dict:
 def _input_smiles(data, smiles_col: str | None) -> tuple[list, pd.Index]:
     if isinstance(data, pd.DataFrame):
         col = smiles_col or "smiles"
-        if col not in data.columns:
-            raise KeyError(f"SMILES column {col!r} not found; columns: {', '.join(map(str, data.columns))}")
+        check_columns(data, col)
         return data[col].tolist(), data.index
     if isinstance(data, str):
         data = [data]

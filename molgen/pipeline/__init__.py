@@ -1,4 +1,4 @@
-"""End-to-end jobs built from the library layers: ``molgen run`` (data -> model -> generation ->
+"""End-to-end jobs built from the library layers: ``molgen run`` (data -> model -> generation -> control model ->
 screening -> report, each stage cached) and the ``molgen demo`` data report."""
 
 from molgen.pipeline.cache import StageCache, StageResult, stage_key

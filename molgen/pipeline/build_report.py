@@ -8,6 +8,7 @@ import pandas as pd
 
 from molgen.pipeline import plots, report
 from molgen.pipeline.config import RunConfig
+from molgen.pipeline.stages import read_control
 
 COMPONENT_SKIP = {"rank", "smiles", "score"}
 
@@ -27,9 +28,11 @@ def build_report(config: RunConfig, paths: dict[str, Path], timings: dict, out: 
     tables.mkdir()
     summary = _json(paths["data"] / "summary.json")
     target = summary.get("target", "target")
-    sections = [("overview", "Run overview", _overview(config, summary, timings))]
+    control, control_predictions = read_control(paths.get("control"))
+    candidates = with_control(pd.read_parquet(paths["generate"] / "candidates.parquet"), control_predictions)
+    overview = _overview(config, summary, timings) + _control_summary(config, control, target)
+    sections = [("overview", "Run overview", overview)]
     sections.append(("model", "Efficacy model", _model_section(paths["model"], target, tables)))
-    candidates = pd.read_parquet(paths["generate"] / "candidates.parquet")
     _save_table(candidates, tables, "candidates")
     sections.append(("generation", "Generation", _generation_section(paths, candidates)))
     sections.append(("candidates", "Top candidates", _candidates_section(config, candidates, target)))
@@ -53,6 +56,48 @@ def _overview(config: RunConfig, summary: dict, timings: dict) -> str:
     }
     rows = pd.DataFrame([{"stage": k, "seconds": v["seconds"], "cached": "yes" if v["reused"] else "no"} for k, v in timings.items()])
     return report.dict_table(facts) + "<h3>Stages</h3>" + report.table_html(rows, digits=1)
+
+
+def with_control(candidates: pd.DataFrame, control: pd.DataFrame | None) -> pd.DataFrame:
+    """The candidates with ``control_prediction`` beside ``prediction`` (unchanged without a control).
+
+    Raises
+    ------
+    ValueError
+        If the control predictions are not row for row those of these candidates (a stale stage).
+    """
+    if control is None:
+        return candidates
+    if len(control) != len(candidates) or control["smiles"].tolist() != candidates["smiles"].tolist():
+        raise ValueError("the control predictions do not match the candidates row for row; delete the run's stages/control-* folders")
+    out = candidates.copy()
+    at = out.columns.get_loc("prediction") + 1 if "prediction" in out.columns else len(out.columns)
+    out.insert(at, "control_prediction", control["control_prediction"].to_numpy())
+    return out
+
+
+def _control_summary(config: RunConfig, record: dict, target: str) -> str:
+    """The top-N means of the optimized model and the control, their gap and the series' mean."""
+    html = "<h3>Control model</h3>"
+    if not config.control.enabled:
+        return html + "<p>Not run (control.enabled = false): nothing checks the candidates' predictions against an independent model.</p>"
+    if record.get("skipped"):
+        return html + f"<p>Not compared: {report.esc(record['skipped'])}.</p>"
+    n = min(record.get("top_n", 0), record.get("candidates", 0))
+    facts = {
+        f"top-{n} mean, molgen ({target})": record.get("molgen_mean"),
+        f"top-{n} mean, control ({target})": record.get("control_mean"),
+        "gap (molgen - control)": record.get("gap"),
+        f"series mean ({target})": record.get("series_mean"),
+        "candidates compared": record.get("compared"),
+        "control": record.get("model"),
+    }
+    note = (
+        '<p class="muted">Both models learned the same measurements; a large positive gap means the optimizer found the '
+        "model's blind spot rather than potent molecules (Renz et al. 2019), and a control mean below the series' mean "
+        "means the data do not support the candidates. Each candidate's control prediction is in tables/candidates.csv.</p>"
+    )
+    return html + report.dict_table(facts, digits=2) + note
 
 
 def _model_section(folder: Path, target: str, tables: Path) -> str:

@@ -4,7 +4,8 @@ Sections (all optional; see ``default_run.toml`` for every key and its default):
 ``[run]`` output folder and seed, ``[data]`` the efficacy data, ``[model]`` the ensemble,
 ``[generate]`` goal-directed generation, ``[scorer]`` the objectives (the format of
 :mod:`molgen.scoring.config`, where ``model = "@efficacy"`` names the trained model),
-``[screen]`` the library to screen, ``[report]`` what the report shows.
+``[screen]`` the library to screen, ``[control]`` the control model the candidates are checked
+against, ``[report]`` what the report shows.
 
 The ``[model]`` keys (and ``run.seed``) default to :class:`molgen.train.FitConfig` and
 :class:`molgen.train.TrainConfig`, the defaults of ``molgen train`` and the Ray jobs.
@@ -74,6 +75,15 @@ class ScreenSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class ControlSection:
+    """The control model (:class:`molgen.efficacy.ControlModel`): a random forest on Morgan counts."""
+
+    enabled: bool = True
+    n_estimators: int = 500
+    top_n: int = 100  # best candidates whose mean predictions the report compares
+
+
+@dataclasses.dataclass(frozen=True)
 class ReportSection:
     top_n: int = 24
     attributions: int = 4
@@ -85,6 +95,7 @@ SECTIONS = {
     "model": ModelSection,
     "generate": GenerateSection,
     "screen": ScreenSection,
+    "control": ControlSection,
     "report": ReportSection,
 }
 CHOICES = {
@@ -94,7 +105,7 @@ CHOICES = {
 }
 POSITIVE = {("model", "ensemble_size"), ("model", "epochs"), ("model", "patience"), ("generate", "budget"),
             ("generate", "batch_size"), ("generate", "keep"), ("screen", "top_k"), ("screen", "num_workers"),
-            ("report", "top_n")}  # fmt: skip
+            ("control", "n_estimators"), ("control", "top_n"), ("report", "top_n")}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +117,7 @@ class RunConfig:
     model: ModelSection
     generate: GenerateSection
     screen: ScreenSection
+    control: ControlSection
     report: ReportSection
     scorer: dict
     source: str = dataclasses.field(default="<dict>", compare=False)

@@ -93,6 +93,8 @@ def candidate_cards(table: pd.DataFrame, components: Sequence[str], target: str)
         if "lower" in row and pd.notna(row.get("lower")):
             interval = f" [{fmt(row['lower'], 2)}, {fmt(row['upper'], 2)}]"
         parts.append(f"<div>predicted {esc(target)} {fmt(row.get('prediction'), 2)}{interval}</div>")
+        if "control_prediction" in row:
+            parts.append(f"<div>control model {fmt(row.get('control_prediction'), 2)}</div>")
         parts.append("<div>" + ", ".join(f"{esc(c)} {fmt(row.get(c), 2)}" for c in components) + "</div>")
         novel = "novel" if row.get("novel", False) else "in the training data"
         parts.append(f"<div>{novel}; max similarity to training set {fmt(row.get('train_similarity'), 2)}</div>")

@@ -1,4 +1,4 @@
-"""``molgen run``: data -> model -> generation -> screening -> report, each stage cached."""
+"""``molgen run``: data -> model -> generation -> control model -> screening -> report, each stage cached."""
 
 import dataclasses
 import logging
@@ -53,11 +53,12 @@ def run_pipeline(config: RunConfig, *, out_dir=None, announce=None) -> RunResult
     cache.remove_unfinished()
     say = announce or (lambda line: log.info(line))
     done: dict[str, StageResult] = {}
+    total = 6 if config.control.enabled else 5
 
     def stage(name: str, section: dict, upstream: tuple[str, ...], fn) -> StageResult:
-        say(f"[{len(done) + 1}/5] {name} ...")
+        say(f"[{len(done) + 1}/{total}] {name} ...")
         result = cache.run(name, section, upstream, fn)
-        say(f"[{len(done) + 1}/5] {name}: {'reused' if result.reused else 'done'} in {result.seconds:.0f} s -> {result.path}")
+        say(f"[{len(done) + 1}/{total}] {name}: {'reused' if result.reused else 'done'} in {result.seconds:.0f} s -> {result.path}")
         done[name] = result
         return result
 
@@ -67,13 +68,17 @@ def run_pipeline(config: RunConfig, *, out_dir=None, announce=None) -> RunResult
     model_dir = model.path / "model"
     gen_config = {**config.section("generate"), **seed, "scorer": config.section("scorer")}
     generate = stage("generate", gen_config, (data.key, model.key), lambda d: stages.generate_stage(config, data.path, model_dir, d))
+    control = None
+    if config.control.enabled:
+        control_config, control_upstream = {**config.section("control"), **seed}, (data.key, generate.key)
+        control = stage("control", control_config, control_upstream, lambda d: stages.control_stage(config, data.path, generate.path, d))
     screen_config = {**config.section("screen"), "scorer": config.section("scorer")}
     screen = stage(
         "screen", screen_config, (model.key, generate.key),
         lambda d: stages.screen_stage(config, model_dir, generate.path / "candidates.parquet", d),
     )  # fmt: skip
     report_config = config.section("report")
-    upstream = (data.key, model.key, generate.key, screen.key)
+    upstream = (data.key, model.key, generate.key, screen.key) + ((control.key,) if control is not None else ())
     report = stage("report", report_config, upstream, lambda d: _report_stage(config, done, d))
     page = out / "report.html"
     _publish(report.path, out)

@@ -116,6 +116,55 @@ def bound_scorer_config(config: RunConfig, model_dir: Path) -> dict:
     return scorer
 
 
+# ----------------------------------------------------------------------------- control
+
+#: What the control model is, in words (the report and ``control.json`` say it).
+CONTROL_DESCRIPTION = "random forest ({n} trees) on Morgan count fingerprints (radius 2, 2048 bits) of every labelled series molecule"
+
+
+def control_stage(config: RunConfig, data_dir: Path, generate_dir: Path, out: Path) -> dict:
+    """Fit the control model on the series and predict the candidates.
+
+    Writes ``control_predictions.parquet`` (``rank``, ``smiles``, ``control_prediction``,
+    ``control_state``, one row per row of the generate stage's ``candidates.parquet``) and
+    ``control.json`` (the comparison of :func:`molgen.efficacy.control_summary`). A candidates
+    table without one ``prediction`` column (several targets) is not compared: ``control.json``
+    then says why in ``skipped`` and no predictions are written.
+    """
+    from molgen.efficacy import ControlModel, control_summary
+
+    data, target = read_data(data_dir)
+    candidates = pd.read_parquet(generate_dir / "candidates.parquet")
+    section = config.control
+    record = {"model": CONTROL_DESCRIPTION.format(n=section.n_estimators), "target": target}
+    if "prediction" not in candidates.columns:
+        record["skipped"] = "the candidates have no single 'prediction' column (a control model is fitted for one regression target only)"
+        _write_json(out / "control.json", record)
+        return {"skipped": record["skipped"]}
+    control = ControlModel(n_estimators=section.n_estimators, random_state=config.run.seed, n_jobs=-1)
+    control.fit(data["smiles"].tolist(), data[target].to_numpy(float))
+    predicted = control.predict(candidates["smiles"].tolist())
+    table = pd.DataFrame(
+        {"rank": candidates["rank"].to_numpy(), "smiles": candidates["smiles"].to_numpy(),
+         "control_prediction": predicted["prediction"].to_numpy(), "control_state": predicted["state"].to_numpy()}
+    )  # fmt: skip
+    table.to_parquet(out / "control_predictions.parquet", index=False)
+    summary = control_summary(candidates["prediction"], table["control_prediction"], data[target], top_n=section.top_n)
+    states = predicted["state"].value_counts().to_dict()
+    record.update(training_molecules=control.n_train_, candidates=int(len(table)), candidate_states=states, **summary)
+    _write_json(out / "control.json", _clean(record))
+    return _clean(summary)
+
+
+def read_control(folder: Path | None) -> tuple[dict, pd.DataFrame | None]:
+    """The control stage's ``control.json`` and predictions (``None`` where it wrote none)."""
+    if folder is None:
+        return {}, None
+    record = json.loads((folder / "control.json").read_text())
+    path = folder / "control_predictions.parquet"
+    return record, pd.read_parquet(path) if path.is_file() else None
+
+
 # ----------------------------------------------------------------------------- screen
 
 

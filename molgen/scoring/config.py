@@ -1,6 +1,7 @@
 """Scorer config files (TOML, YAML, JSON): strict validation with key paths, and writing."""
 
 import dataclasses
+import importlib
 import json
 import os
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 import tomllib
 
 from molgen.scoring._fields import ParamError, build
-from molgen.scoring.objectives import OBJECTIVES
+from molgen.scoring.objectives import OBJECTIVES, transform_required
 from molgen.scoring.scorer import AGGREGATIONS, Objective, Scorer, check_name, check_weight
 from molgen.scoring.transforms import Transform, make_transform
 from molgen.utils.files import write_text
@@ -92,26 +93,33 @@ class ScorerConfig:
         return {"aggregation": self.aggregation, "objectives": [o.to_dict() for o in self.objectives]}
 
     def build(self, model_loader: Callable[[str], object] | None = None) -> Scorer:
-        """The :class:`Scorer`; ``model_loader(model)`` is called once per distinct ``model``."""
+        """The :class:`Scorer`; ``model_loader(model)`` is called once per distinct ``model``.
+
+        Without ``model_loader``, ``model`` is a model directory for :func:`molgen.load_model`.
+        """
         loaded: dict = {}
         objectives = []
+        model_loader = model_loader or load_model_directory
         for i, oc in enumerate(self.objectives):
             predictor = None
             if oc.kind == "model":
                 spec = oc.params["model"]
-                if model_loader is None:
-                    raise ConfigError(self.source, f"objectives[{i}].model", f"pass model_loader= to load {spec!r}")
                 if spec not in loaded:
                     try:
                         loaded[spec] = model_loader(spec)
                     except Exception as err:
-                        raise ConfigError(self.source, f"objectives[{i}].model", f"model_loader failed for {spec!r}: {err}") from err
+                        raise ConfigError(self.source, f"objectives[{i}].model", f"cannot load {spec!r}: {err}") from err
                 predictor = loaded[spec]
             try:
                 objectives.append(Objective(oc.name, oc.kind, oc.transform, oc.weight, dict(oc.params), predictor))
             except ParamError as err:
                 raise ConfigError(self.source, f"objectives[{i}].{err.key}", err.message) from None
         return Scorer(objectives, aggregation=self.aggregation)
+
+
+def load_model_directory(path: str):
+    """:func:`molgen.load_model` (looked up when called: scoring sits beside efficacy in the layering)."""
+    return importlib.import_module("molgen.efficacy").load_model(path)
 
 
 def _objective(entry) -> ObjectiveConfig:
@@ -125,7 +133,7 @@ def _objective(entry) -> ObjectiveConfig:
         raise ParamError("model", "required key missing for kind 'model' (it is passed to model_loader)")
     spec = entry.get("transform", term.default_transform)
     if spec is None:
-        raise ParamError("transform", f"required for kind {term.kind!r}; its raw values are not desirabilities")
+        raise ParamError("transform", transform_required(term.kind))
     try:
         transform = make_transform(spec)
     except ParamError as err:

@@ -45,11 +45,35 @@ class Predictor(Protocol):
 
 
 class TermValues(NamedTuple):
-    """Raw values for the valid molecules of a batch, with per-row error messages."""
+    """Raw values for the valid molecules of a batch, with per-row error messages.
+
+    ``extra``: further columns to show beside the value (a model's uncertainty, ...).
+    """
 
     values: np.ndarray
     errors: list[str]
     states: list[str] | None = None
+    extra: dict | None = None
+
+
+#: A predictor's columns about its own reliability, carried into the score table.
+RELIABILITY_COLUMNS = ("uncertainty", "lower", "upper", "ad_similarity", "in_domain")
+
+#: A working transform per kind that needs one, shown when it is missing.
+TRANSFORM_EXAMPLES = {
+    "model": '{"kind": "sigmoid", "low": 5.0, "high": 8.0} (a pIC50: 0 at 5, 1 at 8)',
+    "sa": '{"kind": "reverse_sigmoid", "low": 2.5, "high": 5.0}',
+    "mw": '{"kind": "double_sigmoid", "low": 250.0, "high": 500.0, "coef_div": 500.0, "coef_si": 20.0, "coef_se": 20.0}',
+    "logp": '{"kind": "double_sigmoid", "low": 1.0, "high": 4.0, "coef_div": 1.0, "coef_si": 2.0, "coef_se": 2.0}',
+    "tpsa": '{"kind": "step", "high": 140.0}',
+    "descriptor": '{"kind": "step", "high": 5.0} (e.g. for hbd)',
+}
+
+
+def transform_required(kind: str) -> str:
+    """The message for a missing transform, with a working example for ``kind``."""
+    example = TRANSFORM_EXAMPLES.get(kind, '{"kind": "clip", "low": 0.0, "high": 1.0}')
+    return f"required for kind {kind!r}; its raw values are not desirabilities. Give one, e.g. transform = {example}"
 
 
 def _register(name: str):
@@ -300,4 +324,7 @@ class ModelTerm(Term):
                 errors.append(f"model {self.label} gave no value in column {self.column!r}")
             else:
                 errors.append("")
-        return TermValues(values, errors, states)
+        key = ("extra", id(self.predictor))
+        if key not in cache:  # one array per column and predictor: the scorer shows each once
+            cache[key] = {c: _numeric(frame[c]) for c in RELIABILITY_COLUMNS if c in frame.columns}
+        return TermValues(values, errors, states, cache[key])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from molgen.chem import parse_smiles_batch
 from molgen.scoring._fields import ParamError, build
-from molgen.scoring.objectives import OBJECTIVES, Term
+from molgen.scoring.objectives import OBJECTIVES, Term, transform_required
 from molgen.scoring.transforms import Transform, make_transform
 from molgen.utils.registry import Registry
 
@@ -77,7 +77,7 @@ class Objective:
         Relative weight, > 0.
     params : dict
         The kind's parameters, e.g. ``{"references": [...]}`` for ``similarity`` or
-        ``{"model": "ckpt.pt", "column": "pIC50"}`` for ``model``.
+        ``{"model": "runs/default/model", "uncertainty_penalty": 1.0}`` for ``model``.
     predictor : object, optional
         ``model`` kind only: an object with ``predict(smiles) -> DataFrame``.
 
@@ -117,7 +117,7 @@ class Objective:
         object.__setattr__(self, "params", dict(self.params))
         spec = self.transform if self.transform is not None else term.default_transform
         if spec is None:
-            raise ParamError("transform", f"required for kind {self.kind!r}; its raw values are not desirabilities")
+            raise ParamError("transform", transform_required(self.kind))
         try:
             object.__setattr__(self, "transform", make_transform(spec))
         except ParamError as err:
@@ -196,6 +196,9 @@ class Scorer:
             One row per input, in input order: ``smiles``, ``state`` (the parse state, or a
             failing model's state), ``error`` ("" when scored), then per objective the raw
             value ``<name>`` and ``<name>_desirability``, and ``score`` (NaN for failures).
+            The first ``model`` objective of each predictor also brings what the model says
+            of its own reliability, where the predictor gives it: ``<name>_uncertainty``,
+            ``<name>_lower``, ``<name>_upper``, ``<name>_ad_similarity``, ``<name>_in_domain``.
 
         Raises
         ------
@@ -214,6 +217,7 @@ class Scorer:
         table = {"smiles": [_text(s) for s in inputs]}
         desirability = np.full((n, len(self.objectives)), np.nan)
         cache: dict = {}
+        shown: set = set()  # a predictor's extra columns appear once, under its first objective
         for j, obj in enumerate(self.objectives):
             result = obj.term.compute(mols, valid_smiles, cache)
             raw = np.full(n, np.nan)
@@ -221,6 +225,11 @@ class Scorer:
             d = obj.transform(raw)
             desirability[:, j] = d
             table[obj.name], table[obj.desirability_column] = raw, d
+            for col, values in (result.extra or {}).items():
+                if f"{obj.name}_{col}" not in table and id(values) not in shown:
+                    shown.add(id(values))
+                    table[f"{obj.name}_{col}"] = np.full(n, np.nan)
+                    table[f"{obj.name}_{col}"][valid] = values
             for k, i in enumerate(valid):
                 if np.isnan(d[i]):
                     reason = result.errors[k] or f"no desirability for raw value {raw[i]:.6g} ({obj.transform.kind})"
@@ -272,14 +281,14 @@ class Scorer:
             parsed mapping. See ``molgen/scoring/example_scorer.toml`` for the schema.
         model_loader : callable, optional
             ``model_loader(model) -> predictor`` for ``model`` objectives, called once per
-            distinct ``model`` string (passed as written in the config).
+            distinct ``model`` string (passed as written in the config). Default:
+            :func:`molgen.load_model`, so ``model`` is a model directory.
 
         Raises
         ------
         ConfigError
             (a ``ValueError``) naming the file and key path: unknown key, wrong type,
-            unknown kind (listing the choices), weight <= 0, a ``model`` objective without
-            a ``model_loader``.
+            unknown kind (listing the choices), weight <= 0, a ``model`` that does not load.
         """
         from molgen.scoring.config import ScorerConfig, load_config
 

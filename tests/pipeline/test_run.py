@@ -30,15 +30,18 @@ library = "{library}"
 smiles_col = "smiles"
 top_k = 10
 num_workers = 1
+[control]
+n_estimators = 50
+{control}
 [report]
 top_n = 6
 attributions = 2
 """
 
 
-def write_config(tmp_path, **values) -> Path:
+def write_config(tmp_path, control: str = "", **values) -> Path:
     path = tmp_path / f"run-{len(list(tmp_path.glob('run-*.toml')))}.toml"
-    path.write_text(QUICK.format(**values))
+    path.write_text(QUICK.format(control=control, **values))
     return path
 
 
@@ -64,7 +67,7 @@ def test_run_writes_a_report_and_tables(first_run):
     _, out, library, result, lines = first_run
     assert result.report == out / "report.html" and result.report.is_file()
     assert (result.model / "molgen_model.json").is_file()
-    assert [s for s in result.stages] == ["data", "model", "generate", "screen", "report"]
+    assert [s for s in result.stages] == ["data", "model", "generate", "control", "screen", "report"]
     assert not any(s.reused for s in result.stages.values())
     assert any("model" in line for line in lines)
     for name in ("candidates", "test_predictions", "screen_library_top", "screen_candidates_top"):
@@ -73,10 +76,16 @@ def test_run_writes_a_report_and_tables(first_run):
     # keep = 30 of the 64 molecules the budget scores
     assert len(candidates) == 30 == result.stages["generate"].info["candidates"] and candidates["score"].between(0, 1).all()
     assert candidates["rank"].tolist() == list(range(1, len(candidates) + 1))
+    # the control model's prediction beside the optimized model's, for every candidate
+    assert list(candidates.columns).index("control_prediction") == list(candidates.columns).index("prediction") + 1
+    assert candidates["control_prediction"].notna().all()
+    control = result.stages["control"].info
+    gap = candidates["prediction"].mean() - candidates["control_prediction"].mean()
+    assert control["compared"] == 30 and control["gap"] == pytest.approx(gap)
     summary = result.stages["screen"].info["library"]
     assert summary["rows"] == 201  # every library row, the bad one included
     html = result.report.read_text()
-    for heading in ("Efficacy model", "Generation", "Top candidates", "Atom attributions", "Screening"):
+    for heading in ("Efficacy model", "Generation", "Top candidates", "Atom attributions", "Screening", "Control model", "gap (molgen"):
         assert heading in html
     # self-contained: nothing fetched from the network (SVG namespace URIs are only names)
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//|url\(\s*[\"']?(https?:)?//|@import", html)
@@ -88,8 +97,13 @@ def test_second_run_reuses_and_a_change_invalidates_only_what_follows(first_run)
     assert all(s.reused for s in again.stages.values())
     changed = run_pipeline(load_run_config(write_config(tmp, out=out, method="rl", budget=96, library=library)))
     reused = {name: s.reused for name, s in changed.stages.items()}
-    assert reused == {"data": True, "model": True, "generate": False, "screen": False, "report": False}
+    assert reused == {"data": True, "model": True, "generate": False, "control": False, "screen": False, "report": False}
     assert changed.stages["model"].path == first.stages["model"].path
+    off = run_pipeline(load_run_config(write_config(tmp, out=out, method="rl", budget=96, library=library, control="enabled = false")))
+    reused = {name: s.reused for name, s in off.stages.items()}
+    assert reused == {"data": True, "model": True, "generate": True, "screen": True, "report": False}
+    assert "control_prediction" not in pd.read_parquet(out / "tables" / "candidates.parquet").columns
+    assert "Not run (control.enabled = false)" in off.report.read_text()
 
 
 def _browser():

@@ -129,8 +129,8 @@ def test_kind_specific_errors(tmp_path):
     assert "objectives[3].references: expected a list, got str" in _error(tmp_path, sim)
     model = BASE + '\n[[objectives]]\nname = "pic50"\nkind = "model"\ntransform = "identity"\n'
     assert "objectives[3].model: required key missing" in _error(tmp_path, model)
-    model += 'model = "a.pt"\n'
-    assert "objectives[3].model: pass model_loader= to load 'a.pt'" in _error(tmp_path, model)
+    model += 'model = "a.pt"\n'  # the default loader is molgen.load_model: a model directory
+    assert "objectives[3].model: cannot load 'a.pt': a.pt: not a model directory" in _error(tmp_path, model)
 
 
 def test_file_level_errors(tmp_path):
@@ -160,7 +160,7 @@ def test_model_loader_is_called_once_per_model(tmp_path, element_model):
     def broken(spec):
         raise OSError(f"no such checkpoint {spec}")
 
-    with pytest.raises(ConfigError, match=r"objectives\[3\].model: model_loader failed for 'a.pt': no such checkpoint"):
+    with pytest.raises(ConfigError, match=r"objectives\[3\].model: cannot load 'a.pt': no such checkpoint"):
         Scorer.from_config(_write(tmp_path, text), model_loader=broken)
 
 

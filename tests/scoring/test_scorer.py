@@ -223,3 +223,20 @@ def test_uncertainty_penalty_scores_a_lower_confidence_bound_and_in_domain_reads
     assert table["score"].tolist() == [1.0, 1.0, 0.0]
     with pytest.raises(ValueError, match="uncertainty_penalty: must be a finite number >= 0"):
         Objective("lcb", "model", transform="identity", params={"uncertainty_penalty": -1.0}, predictor=model)
+
+
+def test_score_table_shows_what_the_model_says_of_its_reliability_once_per_predictor():
+    model = _UncertainModel()
+    objectives = [
+        Objective("pic50", "model", transform={"kind": "sigmoid", "low": 5, "high": 8}, predictor=model),
+        Objective("domain", "model", transform={"kind": "step", "low": 1}, params={"column": "in_domain"}, predictor=model),
+    ]
+    table = Scorer(objectives).score(["CCC", "CCCCCC", "nope"])
+    assert table["pic50_uncertainty"].tolist()[:2] == [0.0, 1.5] and np.isnan(table["pic50_uncertainty"].iloc[2])
+    assert table["pic50_in_domain"].tolist()[:2] == [1.0, 0.0]
+    assert not [c for c in table.columns if c.startswith("domain_") and c != "domain_desirability"]
+
+
+def test_missing_transform_error_shows_a_working_example():
+    with pytest.raises(ValueError, match=r"transform: required for kind 'model'.*e\.g\. transform = \{\"kind\": \"sigmoid\""):
+        Objective("pIC50", "model", predictor=_UncertainModel())
