@@ -2,28 +2,37 @@
 
 ``molgen screen --model MODEL_DIR --library FILE_OR_DIR --smiles-col COL [--id-col COL]
 [--scorer CONFIG] --top-k K --out OUT_DIR``
+
+``molgen screen verify OUT_DIR`` (in ``molgen/cli/_screen_verify.py``) checks a finished output.
 """
 
 import sys
 
-from molgen.cli.options import add_address, add_command, add_model, add_renamed
+from molgen.cli import _screen_verify
+from molgen.cli.options import add_address, add_command, add_renamed
 
 HELP = "screen a molecule library (file or folder, any size) with a model on Ray"
 DESCRIPTION = """Predict and score every row of a library (.smi/.csv/.tsv, optionally gzipped, .parquet, or a folder of them) with a
 model directory from 'molgen train'. OUT_DIR gets Parquet shards with every input row (id, SMILES, state, error, predictions,
 uncertainty, score), top_k.parquet/top_k.csv and summary.json. Running the same command again finishes only missing shards; an OUT_DIR
-written by another model, library or settings is refused. Joins the Ray cluster in RAY_ADDRESS or --address, else starts a local one."""
+written by another model, library or settings is refused; a damaged shard (truncated or changed after writing) is redone. Joins the
+Ray cluster in RAY_ADDRESS or --address, else starts a local one. 'molgen screen verify OUT_DIR' checks a finished output."""
+USAGE = """molgen screen --model MODEL_DIR --library FILE_OR_DIR --smiles-col COL --top-k K --out OUT_DIR [options]
+       molgen screen verify OUT_DIR"""
+#: (flag, attribute) of the options a screening run needs; not argparse-required, so that 'verify' can do without them
+REQUIRED = (("--model", "model"), ("--library", "library"), ("--smiles-col", "smiles_col"), ("--top-k", "top_k"), ("--out", "out"))
 
 
 def add_parser(subparsers) -> None:
     parser = add_command(subparsers, "screen", run, HELP, DESCRIPTION)
-    add_model(parser)
-    parser.add_argument("--library", required=True, metavar="FILE_OR_DIR", help="library file or folder of files")
-    parser.add_argument("--smiles-col", required=True, metavar="COL", help="column holding the SMILES ('smiles' for .smi files)")
+    parser.usage = USAGE
+    parser.add_argument("--model", metavar="MODEL_DIR", help="model directory from 'molgen train' (required)")
+    parser.add_argument("--library", metavar="FILE_OR_DIR", help="library file or folder of files (required)")
+    parser.add_argument("--smiles-col", metavar="COL", help="column holding the SMILES ('smiles' for .smi files) (required)")
     parser.add_argument("--id-col", metavar="COL", help="identifier column to carry into the results ('id' for .smi files)")
     parser.add_argument("--scorer", metavar="CONFIG", help="scorer config (.toml/.yaml/.json); default: score = prediction")
-    parser.add_argument("--top-k", type=int, required=True, metavar="K", help="rows in the top-k table")
-    parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (created; resumable)")
+    parser.add_argument("--top-k", type=int, metavar="K", help="rows in the top-k table (required)")
+    parser.add_argument("--out", metavar="OUT_DIR", help="output folder (created; resumable) (required)")
     parser.add_argument("--shard-size", type=int, default=8192, help="rows per shard (default: %(default)s)")
     parser.add_argument("--num-workers", type=int, metavar="N", help="CPU workers (default: all CPUs of the cluster)")
     add_renamed(parser, "--workers", "--num-workers", dest="num_workers", type=int)
@@ -31,6 +40,8 @@ def add_parser(subparsers) -> None:
     add_address(parser)
     parser.add_argument("--local", action="store_true", help="run in this process without Ray")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    actions = parser.add_subparsers(dest="screen_action", metavar="ACTION", prog="molgen screen")
+    _screen_verify.add_parser(actions)
 
 
 def run(args) -> int:
@@ -38,6 +49,11 @@ def run(args) -> int:
     from molgen.distributed import screen
     from molgen.efficacy import CheckpointError
 
+    missing = [flag for flag, name in REQUIRED if getattr(args, name) is None]
+    if missing:
+        raise UserError(
+            f"the following arguments are required: {', '.join(missing)} (or check an output with 'molgen screen verify OUT_DIR')"
+        )
     for name in ("top_k", "shard_size", "num_workers", "gpus"):
         value = getattr(args, name)
         if value is not None and value < (0 if name == "gpus" else 1):

@@ -8,6 +8,7 @@ finished, runs the others through the stages (a Ray Data pipeline, or a plain lo
 
 import dataclasses
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -31,6 +32,10 @@ from molgen.utils.files import atomic_path
 from molgen.utils.renamed import renamed_keywords
 
 ENGINES = ("ray", "local")
+#: damaged shards named one by one in the log; the rest are counted
+_LOG_SHARDS = 10
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -50,6 +55,13 @@ class ScreenResult:
             f"this run: {s['run']['rows']} rows in {s['run']['seconds']:.1f} s ({s['run']['rows_per_second']:.0f} mol/s); "
             f"{s['run']['shards_skipped']} shards already done",
         ]
+        redone, moved = s["run"].get("shards_redone") or [], s["run"].get("quarantined") or []
+        if redone:
+            lines.append(f"redid {len(redone)} damaged or unfinished shards: {', '.join(redone[:5])}{' ...' if len(redone) > 5 else ''}")
+        if moved:
+            lines.append(
+                f"moved {len(moved)} file{'s' if len(moved) != 1 else ''} that belong to no shard to {self.out_dir / out_mod.QUARANTINE}"
+            )
         stages = s["run"].get("stage_rows_per_second") or {}
         if stages:
             lines.append("per stage (mol per worker-second): " + ", ".join(f"{k} {v:,.0f}" for k, v in stages.items()))
@@ -224,7 +236,7 @@ def screen(
     out_mod.clean_temporary(out)
     if not resumed:
         out_mod.write_json(manifest, out / out_mod.MANIFEST)
-    stats = {s.index: out_mod.shard_done(out, s.name, s.count) for s in shards}
+    stats, redone, moved = _check_done(out, shards)
     pending = [s for s in shards if stats[s.index] is None]
     kwargs = {"smiles_col": smiles_col, "id_col": id_col}
     run_start = time.perf_counter()
@@ -250,12 +262,14 @@ def screen(
     finally:
         bar.close()
     run_seconds = time.perf_counter() - run_start
+    problems = {}
     for s in pending:
-        stats[s.index] = out_mod.shard_done(out, s.name, s.count)
+        stats[s.index], problems[s.name] = out_mod.check_shard(out, s)
     missing = [s.name for s in shards if stats[s.index] is None]
     if missing:
+        why = next((f" ({name}: {problems[name]})" for name in missing if problems.get(name)), "")
         raise RuntimeError(
-            f"{len(missing)} shards were not written ({', '.join(missing[:5])}...); run the same command again to finish them"
+            f"{len(missing)} shards were not written ({', '.join(missing[:5])}...){why}; run the same command again to finish them"
         )
     top = _merge_top(out, shards, stats, files, top_k)
     with atomic_path(out / out_mod.TOP_PARQUET) as tmp:
@@ -263,8 +277,42 @@ def screen(
     with atomic_path(out / out_mod.TOP_CSV) as tmp:
         top.to_csv(tmp, index=False)
     summary = _summary(manifest, shards, stats, pending, run_seconds, time.perf_counter() - started, engine, top, top_k)
+    summary["run"]["shards_redone"], summary["run"]["quarantined"] = redone, [p.name for p in moved]
     out_mod.write_json(summary, out / out_mod.SUMMARY)
     return ScreenResult(out, summary, top)
+
+
+def _check_done(out: Path, shards: list[Shard]) -> tuple[dict, list[str], list[Path]]:
+    """Verify every done shard (:func:`~molgen.distributed.output.check_shard`) before resuming.
+
+    A damaged or unmatched shard (truncated or changed Parquet file, marker without its file
+    or file without its marker, unreadable marker) is removed, to be redone, and logged as a
+    warning; files in ``shards/`` that no shard owns are moved to ``quarantine/``.
+
+    Returns
+    -------
+    stats : dict
+        Shard index -> the marker's stats, or ``None`` for a shard to run.
+    redone : list of str
+        Names of the shards removed to be redone.
+    moved : list of Path
+        Where the foreign files went.
+    """
+    stats, redone = {}, []
+    for s in shards:
+        stats[s.index], problem = out_mod.check_shard(out, s)
+        if problem is not None:
+            out_mod.discard_shard(out, s)
+            redone.append(s.name)
+            if len(redone) <= _LOG_SHARDS:
+                log.warning("%s: redoing this shard: %s", s.name, problem)
+    if len(redone) > _LOG_SHARDS:
+        log.warning("redoing %d damaged or unfinished shards in all (%d more than listed)", len(redone), len(redone) - _LOG_SHARDS)
+    moved = out_mod.quarantine(out, out_mod.foreign_entries(out, shards))
+    if moved:
+        names = ", ".join(p.name for p in moved[:_LOG_SHARDS]) + (" ..." if len(moved) > _LOG_SHARDS else "")
+        log.warning("moved %d file(s) that belong to no shard from %s to %s: %s", len(moved), out / out_mod.SHARDS, moved[0].parent, names)
+    return stats, redone, moved
 
 
 def _prediction_names(model) -> list[str]:

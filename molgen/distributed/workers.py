@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from molgen.distributed.library import LibraryFile, Shard, read_shard
-from molgen.distributed.output import json_safe, shard_paths, write_json
+from molgen.distributed.output import file_record, json_safe, seal_marker, shard_paths, write_json
 from molgen.distributed.stages import FeaturizeStage, PredictStage, PrepareStage, ScoreStage
 from molgen.utils.files import atomic_path
 
@@ -113,7 +113,10 @@ def to_arrow(batch: dict, columns: list[tuple[str, str]]) -> pa.Table:
 
 
 class WriteShard:
-    """Write each shard of a batch as ``part-NNNNNN.parquet`` plus its ``.json`` stats, atomically.
+    """Write each shard of a batch as ``part-NNNNNN.parquet`` plus its ``.json`` marker, atomically.
+
+    The marker (:mod:`molgen.distributed.output`) records the Parquet file's row count, byte
+    size and sha256, and is written last.
 
     Returns one row per shard written: ``shard``, ``rows``, ``valid``.
 
@@ -148,6 +151,7 @@ class WriteShard:
         data_path, stats_path = shard_paths(self.out_dir, name)
         with atomic_path(data_path) as tmp:
             pq.write_table(table, tmp)
+            record = file_record(tmp)  # bytes and sha256, for the marker: a damaged file is found later
         states, counts = np.unique(part["state"].astype(str), return_counts=True)
         score = np.asarray(part["score"], dtype=float)
         ranked = [i for i in np.lexsort((part["row"], -np.nan_to_num(score, nan=-np.inf))) if np.isfinite(score[i])][: self.top_k]
@@ -155,6 +159,7 @@ class WriteShard:
         stats = {
             "shard": index,
             "rows": int(len(part["state"])),
+            **record,
             "states": {str(s): int(c) for s, c in zip(states, counts)},
             "scored": int(np.isfinite(score).sum()),
             "top_k": self.top_k,
@@ -162,4 +167,4 @@ class WriteShard:
             "seconds": {k: float(np.sum(part[TIMING_PREFIX + k])) for k in STAGES if TIMING_PREFIX + k in part},
         }
         stats["seconds"]["write"] = time.perf_counter() - start
-        write_json(stats, stats_path)
+        write_json(seal_marker(stats), stats_path)

@@ -11,20 +11,26 @@ Layout of a model directory::
                                the model has either
 
 Format 2 added the kernel member (2026-11-30), format 3 the forest member (2026-11-30),
-format 4 the kernel's atom-pair fingerprints (2026-11-30); format 1 to 3 directories still load.
+format 4 the kernel's atom-pair fingerprints (2026-11-30), format 5 the uncertainty model and the
+domain record (2026-12-03), format 6 the manifest's checksum of itself (``manifest_sha256``) and
+its strict schema (:mod:`molgen.efficacy.manifest`); format 1 to 5 directories still load.
+
+Every manifest is checked field by field on reading, whatever its format: a value no molgen
+writer would write is a :class:`CheckpointError` naming the field, never a model that loads
+and predicts something else.
 """
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
 from molgen._version import __version__
-from molgen.utils.files import FileWriteError, atomic_folder
+from molgen.efficacy.manifest import CHECKSUM, CHECKSUM_FORMAT, ManifestError, check_manifest, check_weights, content_sha256
+from molgen.utils.files import FileWriteError, atomic_folder, sha256_file
 
 FORMAT = "molgen-model"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MANIFEST = "molgen_model.json"
 FINGERPRINTS = "domain_fingerprints.npy"
 KERNEL = "kernel.safetensors"
@@ -34,14 +40,6 @@ MAX_MANIFEST_BYTES = 16 * 2**20
 
 class CheckpointError(ValueError):
     """A model directory that cannot be loaded: foreign, corrupt, tampered or too new."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprints: np.ndarray, kernel: dict | None = None) -> Path:
@@ -66,12 +64,12 @@ def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprin
             for i, state in enumerate(state_dicts):
                 name = f"member_{i}.safetensors"
                 save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(tmp / name))
-                files[name] = _sha256(tmp / name)
+                files[name] = sha256_file(tmp / name)
             np.save(tmp / FINGERPRINTS, np.ascontiguousarray(fingerprints, dtype=np.uint8), allow_pickle=False)
-            files[FINGERPRINTS] = _sha256(tmp / FINGERPRINTS)
+            files[FINGERPRINTS] = sha256_file(tmp / FINGERPRINTS)
             if kernel is not None:
                 save_file({k: v.detach().cpu().contiguous() for k, v in kernel.items()}, str(tmp / KERNEL))
-                files[KERNEL] = _sha256(tmp / KERNEL)
+                files[KERNEL] = sha256_file(tmp / KERNEL)
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -80,6 +78,11 @@ def save_checkpoint(path, *, metadata: dict, state_dicts: list[dict], fingerprin
                 "files": files,
                 **metadata,
             }
+            manifest[CHECKSUM] = content_sha256(manifest)
+            try:  # a model this molgen could not load again is refused now, not at the next load
+                check_manifest(manifest, format_version=FORMAT_VERSION)
+            except ManifestError as err:
+                raise CheckpointError(f"{path}: cannot save this model ({err})") from None
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=True))
     except (OSError, FileWriteError, SafetensorError) as err:  # disk full, quota, permissions: nothing half-written stays
         reason = err.reason if isinstance(err, FileWriteError) else getattr(err, "strerror", None) or str(err)
@@ -111,15 +114,22 @@ def read_manifest(path) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CheckpointError(f"{manifest_path}: not a molgen model (format tag is not {FORMAT!r})")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise CheckpointError(f"{manifest_path}: invalid format_version {version!r}")
     if version > FORMAT_VERSION:
         raise CheckpointError(
             f"{path}: written by molgen {manifest.get('molgen_version', '?')} (model format {version}); "
             f"this molgen {__version__} reads format {FORMAT_VERSION} or older: upgrade molgen"
         )
-    if not isinstance(manifest.get("files"), dict):
-        raise CheckpointError(f"{manifest_path}: no file list")
+    if CHECKSUM in manifest:
+        if manifest[CHECKSUM] != content_sha256(manifest):
+            raise CheckpointError(f"{manifest_path}: checksum mismatch (the model metadata was changed or damaged after saving)")
+    elif version >= CHECKSUM_FORMAT:
+        raise CheckpointError(f"{manifest_path}: {CHECKSUM}: missing (model format {version} records the metadata's checksum)")
+    try:
+        check_manifest(manifest, format_version=version)
+    except ManifestError as err:
+        raise CheckpointError(f"{manifest_path}: {err}") from None
     return manifest
 
 
@@ -131,7 +141,7 @@ def _checked_file(path: Path, name: str, manifest: dict) -> Path:
     if not file.is_file():  # a folder, a device such as /dev/zero, a fifo: never read
         raise CheckpointError(f"{file}: not a regular file")
     try:
-        digest = _sha256(file)
+        digest = sha256_file(file)
     except OSError as err:
         raise CheckpointError(f"{file}: cannot read ({err.strerror or err})") from None
     if digest != expected:
@@ -156,16 +166,17 @@ def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray, dict | None]:
 
     path = Path(path)
     manifest = read_manifest(path)
-    n_members = manifest.get("n_members")
-    if not isinstance(n_members, int) or n_members < 1:
-        raise CheckpointError(f"{path}: invalid n_members {n_members!r}")
     states = []
-    for i in range(n_members):
+    for i in range(manifest["n_members"]):
         file = _checked_file(path, f"member_{i}.safetensors", manifest)
         try:
             states.append(load_file(str(file)))
         except (SafetensorError, OSError, ValueError, MemoryError) as err:
             raise CheckpointError(f"{file}: unreadable weights ({err})") from None
+    try:
+        check_weights(manifest, states)
+    except ManifestError as err:
+        raise CheckpointError(f"{path / MANIFEST}: {err}") from None
     fp_file = _checked_file(path, FINGERPRINTS, manifest)
     try:
         fingerprints = np.load(fp_file, allow_pickle=False)
@@ -173,9 +184,14 @@ def load_checkpoint(path) -> tuple[dict, list[dict], np.ndarray, dict | None]:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints ({type(err).__name__}: {err})") from None
     if not isinstance(fingerprints, np.ndarray) or fingerprints.dtype != np.uint8 or fingerprints.ndim != 2:
         raise CheckpointError(f"{fp_file}: unreadable fingerprints (expected a 2-D uint8 .npy array)")
+    n_bits = manifest["featurizer"].get("domain_fingerprint", {}).get("n_bits", 2048)
+    if fingerprints.shape[1] * 8 != n_bits:
+        raise CheckpointError(f"{fp_file}: {fingerprints.shape[1] * 8} bits per molecule; featurizer.domain_fingerprint.n_bits is {n_bits}")
     kernel = (
         _load_kernel_tensors(path, manifest) if (KERNEL in manifest["files"] or manifest.get("kernel") or manifest.get("forest")) else None
     )
+    if kernel is not None and "loo" in kernel and manifest.get("uncertainty") is None:  # (the reverse: load_model)
+        raise CheckpointError(f"{path / MANIFEST}: uncertainty: null, but {KERNEL} holds the residuals of an uncertainty model")
     return manifest, states, fingerprints, kernel
 
 

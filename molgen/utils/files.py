@@ -15,6 +15,7 @@ The bottom layer: no RDKit, torch or pandas imports.
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -22,7 +23,17 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["FileWriteError", "atomic_folder", "atomic_path", "current_umask", "write_bytes", "write_json", "write_text"]
+__all__ = [
+    "FileWriteError",
+    "atomic_folder",
+    "atomic_path",
+    "content_sha256",
+    "current_umask",
+    "sha256_file",
+    "write_bytes",
+    "write_json",
+    "write_text",
+]
 
 TMP_SUFFIX = ".tmp"
 
@@ -232,3 +243,29 @@ def atomic_folder(path, *, backup=None) -> Iterator[Path]:
             raise _error(path, err) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sha256_file(path) -> str:
+    """The sha256 of a file's bytes (hex), read in 1 MiB blocks; ``OSError`` if it cannot be read."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_sha256(data: dict, *, skip: str) -> str:
+    """sha256 of ``data`` without the key ``skip``, as canonical JSON.
+
+    Canonical: the JSON round trip of ``data`` (tuples become lists, keys strings), then
+    ``json.dumps`` with sorted keys, no white space, ASCII only, NaN and infinity as
+    ``NaN``/``Infinity``. A record and its parsed copy have the same checksum.
+
+    Raises
+    ------
+    TypeError
+        ``data`` holds a value JSON cannot represent.
+    """
+    plain = json.loads(json.dumps({k: v for k, v in data.items() if k != skip}, allow_nan=True))
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), allow_nan=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()

@@ -126,7 +126,13 @@ def test_inconsistent_descriptor_checkpoint_is_refused(descriptor_model, tmp_pat
     manifest = json.loads((copy / "molgen_model.json").read_text())
     manifest["featurizer"]["descriptors"] = None
     (copy / "molgen_model.json").write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match="descriptors"):
+    with pytest.raises(CheckpointError, match="molgen_model.json: checksum mismatch"):
+        load_model(copy)
+    from molgen.efficacy.manifest import CHECKSUM, content_sha256
+
+    manifest[CHECKSUM] = content_sha256(manifest)  # as an older writer would: the schema still refuses it
+    (copy / "molgen_model.json").write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match="model_config.descriptor_dim: .* for 0 featurizer.descriptors names"):
         load_model(copy)
 
 

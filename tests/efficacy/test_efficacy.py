@@ -108,11 +108,22 @@ def _copy(path, tmp_path):
 
 
 def _fix_checksum(folder, name):
+    """Record ``name``'s new sha256 in the manifest, and the manifest's own (as a writer would)."""
     import hashlib
+
+    from molgen.efficacy.manifest import CHECKSUM, content_sha256
 
     manifest = json.loads((folder / "molgen_model.json").read_text())
     manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    manifest[CHECKSUM] = content_sha256(manifest)
     (folder / "molgen_model.json").write_text(json.dumps(manifest))
+
+
+def _write_sealed(folder, manifest):
+    """Write an edited manifest with its checksum recomputed, as an older molgen or a careful editor would."""
+    from molgen.efficacy.manifest import CHECKSUM, content_sha256
+
+    (folder / "molgen_model.json").write_text(json.dumps({**manifest, CHECKSUM: content_sha256(manifest)}))
 
 
 def test_tampered_weights_are_refused(regression_model, tmp_path):
@@ -302,9 +313,9 @@ def test_forest_member_needs_consistent_arrays(forest_model, tmp_path):
     with pytest.raises(CheckpointError, match="out of range"):
         load_model(copy)
     manifest = json.loads((copy / "molgen_model.json").read_text())
-    del manifest["forest"]
-    (copy / "molgen_model.json").write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match="forest member metadata and its arrays"):
+    manifest["forest"] = None
+    _write_sealed(copy, manifest)  # metadata says no forest, the file list still names its arrays' file
+    with pytest.raises(CheckpointError, match="files.kernel.safetensors: unexpected"):
         load_model(copy)
 
 
@@ -315,9 +326,9 @@ def test_kernel_member_needs_its_file(regression_model, tmp_path):
     with pytest.raises(CheckpointError, match="missing kernel.safetensors"):
         load_model(copy)
     manifest = json.loads((copy / "molgen_model.json").read_text())
-    del manifest["kernel"]
-    (copy / "molgen_model.json").write_text(json.dumps(manifest))  # metadata says no kernel, file list still names it
-    with pytest.raises(CheckpointError, match="missing kernel.safetensors"):
+    manifest["kernel"], manifest["uncertainty"] = None, None
+    _write_sealed(copy, manifest)  # metadata says no kernel, file list still names it
+    with pytest.raises(CheckpointError, match="files.kernel.safetensors: unexpected"):
         load_model(copy)
 
 
@@ -348,6 +359,7 @@ def test_morgan_only_kernel_round_trips_and_reads_as_format_3(chembl, tmp_path):
     path = model.save(tmp_path / "morgan")
     manifest = json.loads((path / "molgen_model.json").read_text())
     assert manifest["kernel"]["fingerprint"] == "domain"
+    manifest.pop("manifest_sha256")  # format 3 had no checksum of the manifest
     (path / "molgen_model.json").write_text(json.dumps({**manifest, "format_version": 3}))
     loaded = load_model(path)
     assert loaded.kernel_fingerprints is None
@@ -374,3 +386,23 @@ def test_batch_norm_model_round_trips(regression_model, chembl, tmp_path):
     assert any(isinstance(m, torch.nn.BatchNorm1d) for m in loaded.members[0].modules())
     smiles = chembl["smiles"].tolist()[:20]
     pd.testing.assert_frame_equal(model.predict(smiles), loaded.predict(smiles))
+
+
+def test_fit_takes_a_table_and_predict_keeps_its_columns(chembl, tmp_path):
+    frame = chembl.rename(columns={"smiles": "SMILES"}).assign(compound_id=[f"C{i}" for i in range(len(chembl))])
+    with pytest.raises(KeyError, match="did you mean 'SMILES'"):
+        fit_efficacy_model(frame, frame["pIC50"])
+    with pytest.raises(ValueError, match="target_cols="):
+        fit_efficacy_model(frame, smiles_col="SMILES")
+    path = tmp_path / "assay.csv"
+    frame.to_csv(path, index=False)
+    model = fit_efficacy_model(path, "pIC50", smiles_col="SMILES", ensemble_size=1, train_config=QUICK, model_options=SMALL)
+    assert model.target_names == ["pIC50"]
+    out = model.predict(frame.head(5), smiles_col="SMILES")
+    assert list(out.columns[: len(frame.columns)]) == list(frame.columns)
+    assert out["compound_id"].tolist() == frame["compound_id"].head(5).tolist()
+    assert "molgen_pIC50" not in out.columns and "prediction" in out.columns
+    with pytest.raises(KeyError, match="did you mean 'SMILES'"):
+        model.predict(frame.head(5))
+    bare = model.predict(frame.head(5), smiles_col="SMILES", keep_columns=False)
+    assert list(bare.columns[:2]) == ["smiles", "smiles_std"]

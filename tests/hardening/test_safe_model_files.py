@@ -18,12 +18,14 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 import molgen
 from molgen.efficacy import CheckpointError, load_model
 from molgen.efficacy.checkpoint import MANIFEST, load_checkpoint
+from molgen.efficacy.manifest import CHECKSUM, content_sha256
 
 _OPENED: list | None = None
 
@@ -90,6 +92,7 @@ def test_planted_payload_never_runs(payload, fix_checksum, loader_files, tiny_mo
         if fix_checksum and name != MANIFEST:
             manifest = json.loads((model / MANIFEST).read_text())
             manifest["files"][name] = hashlib.sha256(data).hexdigest()
+            manifest[CHECKSUM] = content_sha256(manifest)  # the manifest's own checksum too: only the payload is wrong
             (model / MANIFEST).write_text(json.dumps(manifest))
         for load in (load_model, molgen.load_model, load_checkpoint):
             with pytest.raises(CheckpointError) as info:
@@ -149,20 +152,51 @@ def test_member_that_is_not_a_regular_file(kind, tiny_model_dir, tmp_path):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda m: m.update(n_members=10**9), "missing member_1.safetensors"),
+        (lambda m: m.update(n_members=10**9), "n_members: expected an int in 1..1000, got 1000000000"),
+        (lambda m: m.update(n_members=2), "files: missing member_1.safetensors (n_members is 2)"),
         (lambda m: m.update(format="chemprop"), "not a molgen model"),
-        (lambda m: m.update(model_config="dmpnn"), "inconsistent model directory"),
-        (lambda m: m["files"].pop("domain_fingerprints.npy"), "missing domain_fingerprints.npy"),
+        (lambda m: m.update(model_config="dmpnn"), "model_config: expected an object, got 'dmpnn'"),
+        (lambda m: m["files"].pop("domain_fingerprints.npy"), "files: missing domain_fingerprints.npy"),
+        (lambda m: m["model_config"].update(depth=10**9), "model_config.depth: expected an int in 1..20, got 1000000000"),
+        (lambda m: m["model_config"].update(depth=10000), "model_config.depth: expected an int in 1..20, got 10000"),
+        (lambda m: m["model_config"].update(hidden=17), "model_config.hidden: 17 does not match the weights in member_0.safetensors"),
+        (lambda m: m["calibrator"].update(quantile=[float("nan")]), "calibrator.quantile[0]: expected a finite number"),
+        (lambda m: m["featurizer"].update(max_heavy_atoms=-1), "featurizer.max_heavy_atoms: expected an int in 1..100000, got -1"),
+        (lambda m: m["model_config"].pop("depth"), "model_config.depth: missing"),
+        (lambda m: m["scaler"].update(std=[0.0]), "scaler.std[0]: expected a finite number in (0, 1e+15]"),
+        (lambda m: m.update(surprise=1), "surprise: unknown key"),
     ],
 )
-def test_edited_metadata(edit, message, tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("reseal", [False, True], ids=["checksum_kept", "checksum_recomputed"])
+def test_edited_metadata(edit, message, reseal, tiny_model_dir, tmp_path):
+    """An edited manifest is refused for its checksum; with the checksum recomputed (an older molgen's or a
+    careful editor's), for the field the schema refuses. Issue 25's four cases are among them."""
     model = tmp_path / "model"
     shutil.copytree(tiny_model_dir, model)
     manifest = json.loads((model / MANIFEST).read_text())
     edit(manifest)
+    if reseal:
+        manifest[CHECKSUM] = content_sha256(manifest)
     (model / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match=message):
+    expected = message if reseal or message == "not a molgen model" else "molgen_model.json: checksum mismatch"
+    with pytest.raises(CheckpointError) as info:
         load_model(model)
+    assert expected in str(info.value) and "\n" not in str(info.value)
+
+
+def test_manifest_without_its_checksum(tiny_model_dir, tmp_path):
+    """Format 6 records the manifest's checksum: without it the model is refused; a format-5 manifest
+    (written by an older molgen, which had none) loads and predicts identically."""
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    manifest = json.loads((model / MANIFEST).read_text())
+    assert manifest["format_version"] == 6 and len(manifest.pop(CHECKSUM)) == 64
+    (model / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match="manifest_sha256: missing"):
+        load_model(model)
+    (model / MANIFEST).write_text(json.dumps({**manifest, "format_version": 5}, indent=2))
+    smiles = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
+    pd.testing.assert_frame_equal(load_model(model).predict(smiles), load_model(tiny_model_dir).predict(smiles))
 
 
 def test_deeply_nested_metadata(tiny_model_dir, tmp_path):
