@@ -122,7 +122,7 @@ def _model_section(folder: Path, target: str, tables: Path) -> str:
 
 def _generation_section(paths: dict, candidates: pd.DataFrame) -> str:
     gen = _json(paths["generate"] / "generation.json")
-    html = report.dict_table(gen)
+    html = _focus_table(paths.get("focus")) + report.dict_table(gen)
     data = pd.read_parquet(paths["data"] / "data.parquet")
     history = pd.read_parquet(paths["generate"] / "history.parquet")
     generated = history.loc[np.isfinite(history["score"].to_numpy(float)), "smiles"].drop_duplicates().tolist()
@@ -130,6 +130,24 @@ def _generation_section(paths: dict, candidates: pd.DataFrame) -> str:
     if columns:
         html += report.img(plots.distributions_png(columns, ("generated", "efficacy data")), "property distributions")
     return html
+
+
+def _focus_table(folder: Path | None) -> str:
+    """Samples of the prior before and after its transfer learning on the series, beside the series."""
+    if folder is None:
+        return "<p>The prior was not focused on the series (focus.enabled = false, or the GA).</p>"
+    record = _json(folder / "focus.json")
+    rows = [
+        {"molecules": name, **{k: v for k, v in record.get(key, {}).items() if k != "n"}}
+        for key, name in (("before", "prior samples"), ("after", "focused prior samples"), ("series", "the series"))
+    ]
+    note = (
+        f'<p class="muted">The prior was fine-tuned on the series for {record.get("epochs")} epochs (learning rate '
+        f"{record.get('learning_rate')}) before RL, as in REINVENT 4's transfer-learning-then-RL workflow. "
+        "median_nn_similarity: each sample's highest Tanimoto similarity to a series molecule (the series: to another "
+        "series molecule); novel: not in the series.</p>"
+    )
+    return "<h3>Prior focused on the series</h3>" + report.table_html(pd.DataFrame(rows), digits=3) + note
 
 
 def _properties(generated: list[str], reference: list[str]) -> dict:

@@ -2,7 +2,8 @@
 
 Sections (all optional; see ``default_run.toml`` for every key and its default):
 ``[run]`` output folder and seed, ``[data]`` the efficacy data, ``[model]`` the ensemble,
-``[generate]`` goal-directed generation, ``[scorer]`` the objectives (the format of
+``[generate]`` goal-directed generation, ``[focus]`` transfer learning of the prior on the
+series before it, ``[scorer]`` the objectives (the format of
 :mod:`molgen.scoring.config`, where ``model = "@efficacy"`` names the trained model),
 ``[screen]`` the library to screen, ``[control]`` the control model the candidates are checked
 against, ``[report]`` what the report shows.
@@ -66,6 +67,17 @@ class GenerateSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class FocusSection:
+    """Transfer learning of the prior on the series before RL (REINVENT 4's TL-then-RL workflow)."""
+
+    enabled: bool = True
+    epochs: float = 20.0
+    learning_rate: float = 1e-4
+    batch_size: int = 64
+    samples: int = 1000  # molecules sampled from each prior to measure the focus
+
+
+@dataclasses.dataclass(frozen=True)
 class ScreenSection:
     library: str = "nci_5k"
     smiles_col: str = "smiles"
@@ -94,6 +106,7 @@ SECTIONS = {
     "data": DataSection,
     "model": ModelSection,
     "generate": GenerateSection,
+    "focus": FocusSection,
     "screen": ScreenSection,
     "control": ControlSection,
     "report": ReportSection,
@@ -105,7 +118,7 @@ CHOICES = {
 }
 POSITIVE = {("model", "ensemble_size"), ("model", "epochs"), ("model", "patience"), ("generate", "budget"),
             ("generate", "batch_size"), ("generate", "keep"), ("screen", "top_k"), ("screen", "num_workers"),
-            ("control", "n_estimators"), ("control", "top_n"), ("report", "top_n")}  # fmt: skip
+            ("control", "n_estimators"), ("control", "top_n"), ("focus", "epochs"), ("focus", "batch_size"), ("focus", "samples"), ("report", "top_n")}  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +129,7 @@ class RunConfig:
     data: DataSection
     model: ModelSection
     generate: GenerateSection
+    focus: FocusSection
     screen: ScreenSection
     control: ControlSection
     report: ReportSection
@@ -216,6 +230,8 @@ def _section(source: str, name: str, cls, values) -> object:
             raise ConfigError(source, f"{name}.{key}", f"{value!r} is not one of {', '.join(choices)}")
         if (name, key) in POSITIVE and value < 1:
             raise ConfigError(source, f"{name}.{key}", f"must be >= 1, got {value}")
+    if name == "focus" and "learning_rate" in values and not 0 < values["learning_rate"] < 1:
+        raise ConfigError(source, "focus.learning_rate", f"must be in (0, 1), got {values['learning_rate']}")
     if name == "model" and "coverage" in values and not 0 < values["coverage"] < 1:
         raise ConfigError(source, "model.coverage", f"must be in (0, 1), got {values['coverage']}")
     return cls(**values)

@@ -53,7 +53,7 @@ def run_pipeline(config: RunConfig, *, out_dir=None, announce=None) -> RunResult
     cache.remove_unfinished()
     say = announce or (lambda line: log.info(line))
     done: dict[str, StageResult] = {}
-    total = 6 if config.control.enabled else 5
+    total = 5 + config.control.enabled + (config.focus.enabled and config.generate.method == "rl")
 
     def stage(name: str, section: dict, upstream: tuple[str, ...], fn) -> StageResult:
         say(f"[{len(done) + 1}/{total}] {name} ...")
@@ -66,8 +66,16 @@ def run_pipeline(config: RunConfig, *, out_dir=None, announce=None) -> RunResult
     data = stage("data", config.section("data"), (), lambda d: stages.data_stage(config, d))
     model = stage("model", {**config.section("model"), **seed}, (data.key,), lambda d: stages.model_stage(config, data.path, d))
     model_dir = model.path / "model"
+    focus = None
+    if config.focus.enabled and config.generate.method == "rl":
+        focus_config = {**config.section("focus"), "prior": config.generate.prior, **seed}
+        focus = stage("focus", focus_config, (data.key,), lambda d: stages.focus_stage(config, data.path, d))
+    prior_dir = focus.path / "prior" if focus is not None else None
     gen_config = {**config.section("generate"), **seed, "scorer": config.section("scorer")}
-    generate = stage("generate", gen_config, (data.key, model.key), lambda d: stages.generate_stage(config, data.path, model_dir, d))
+    gen_upstream = (data.key, model.key) + ((focus.key,) if focus is not None else ())
+    generate = stage(
+        "generate", gen_config, gen_upstream, lambda d: stages.generate_stage(config, data.path, model_dir, d, prior_dir=prior_dir)
+    )  # fmt: skip
     control = None
     if config.control.enabled:
         control_config, control_upstream = {**config.section("control"), **seed}, (data.key, generate.key)

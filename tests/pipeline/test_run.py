@@ -30,6 +30,10 @@ library = "{library}"
 smiles_col = "smiles"
 top_k = 10
 num_workers = 1
+[focus]
+epochs = 1
+samples = 50
+{focus}
 [control]
 n_estimators = 50
 {control}
@@ -39,9 +43,9 @@ attributions = 2
 """
 
 
-def write_config(tmp_path, control: str = "", **values) -> Path:
+def write_config(tmp_path, control: str = "", focus: str = "", **values) -> Path:
     path = tmp_path / f"run-{len(list(tmp_path.glob('run-*.toml')))}.toml"
-    path.write_text(QUICK.format(control=control, **values))
+    path.write_text(QUICK.format(control=control, focus=focus, **values))
     return path
 
 
@@ -67,7 +71,10 @@ def test_run_writes_a_report_and_tables(first_run):
     _, out, library, result, lines = first_run
     assert result.report == out / "report.html" and result.report.is_file()
     assert (result.model / "molgen_model.json").is_file()
-    assert [s for s in result.stages] == ["data", "model", "generate", "control", "screen", "report"]
+    assert [s for s in result.stages] == ["data", "model", "focus", "generate", "control", "screen", "report"]
+    focus = result.stages["focus"].info
+    assert 0 < focus["after"]["valid"] <= 1 and 0 <= focus["after"]["novel"] <= 1
+    assert (result.stages["focus"].path / "prior" / "prior.json").is_file()
     assert not any(s.reused for s in result.stages.values())
     assert any("model" in line for line in lines)
     for name in ("candidates", "test_predictions", "screen_library_top", "screen_candidates_top"):
@@ -85,7 +92,8 @@ def test_run_writes_a_report_and_tables(first_run):
     summary = result.stages["screen"].info["library"]
     assert summary["rows"] == 201  # every library row, the bad one included
     html = result.report.read_text()
-    for heading in ("Efficacy model", "Generation", "Top candidates", "Atom attributions", "Screening", "Control model", "gap (molgen"):
+    for heading in ("Efficacy model", "Generation", "Prior focused on the series", "Top candidates", "Atom attributions", "Screening",
+                    "Control model", "gap (molgen"):  # fmt: skip
         assert heading in html
     # self-contained: nothing fetched from the network (SVG namespace URIs are only names)
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//|url\(\s*[\"']?(https?:)?//|@import", html)
@@ -97,11 +105,11 @@ def test_second_run_reuses_and_a_change_invalidates_only_what_follows(first_run)
     assert all(s.reused for s in again.stages.values())
     changed = run_pipeline(load_run_config(write_config(tmp, out=out, method="rl", budget=96, library=library)))
     reused = {name: s.reused for name, s in changed.stages.items()}
-    assert reused == {"data": True, "model": True, "generate": False, "control": False, "screen": False, "report": False}
+    assert reused == {"data": True, "model": True, "focus": True, "generate": False, "control": False, "screen": False, "report": False}
     assert changed.stages["model"].path == first.stages["model"].path
     off = run_pipeline(load_run_config(write_config(tmp, out=out, method="rl", budget=96, library=library, control="enabled = false")))
     reused = {name: s.reused for name, s in off.stages.items()}
-    assert reused == {"data": True, "model": True, "generate": True, "screen": True, "report": False}
+    assert reused == {"data": True, "model": True, "focus": True, "generate": True, "screen": True, "report": False}
     assert "control_prediction" not in pd.read_parquet(out / "tables" / "candidates.parquet").columns
     assert "Not run (control.enabled = false)" in off.report.read_text()
 
