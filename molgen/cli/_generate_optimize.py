@@ -1,7 +1,8 @@
 """``molgen generate optimize``: goal-directed generation toward a scorer config.
 
 ``molgen generate optimize --scorer CONFIG.toml [--model-dir DIR] --method rl|ga --budget N
---seed S --out DIR [--resume]``; delegated from :mod:`molgen.cli.generate`.
+--seed S --out DIR [--resume]``, or ``--oracle NAME`` (a PMO / GuacaMol benchmark oracle,
+:mod:`molgen.scoring.oracles`) instead of ``--scorer``; delegated from :mod:`molgen.cli.generate`.
 """
 
 import json
@@ -23,10 +24,17 @@ def add_parser(subparsers) -> None:
         "Writes to --out: candidates.csv (ranked, with component scores, predicted efficacy and interval, "
         "novelty, nearest known active and alerts), history.csv (every scored molecule in call order), "
         "top.png (the best molecules), summary.json (PMO metrics), checkpoint/ (for --resume) and, for rl, "
-        "agent/ (the tuned prior, for molgen generate sample --model).",
+        "agent/ (the tuned prior, for molgen generate sample --model). --oracle NAME optimizes a benchmark "
+        "oracle (the PMO tasks: qed, osimertinib_mpo, deco_hop, ...; a scorer config can name one too: "
+        'kind = "oracle", oracle = NAME) and adds PMO\'s AUC top-10 at the budget to summary.json.',
     )
-    parser.add_argument(
-        "--scorer", required=True, action="append", metavar="CONFIG", help="scorer config (.toml/.yaml/.json); repeat for stages"
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--scorer", action="append", metavar="CONFIG", help="scorer config (.toml/.yaml/.json); repeat for stages")
+    what.add_argument(
+        "--oracle",
+        action="append",
+        metavar="NAME",
+        help="a benchmark oracle instead of a scorer config (molgen.scoring.oracles.ORACLES; PMO's isomer tasks are the *_prev ones); repeat for stages",
     )
     parser.add_argument(
         "--budget",
@@ -80,16 +88,26 @@ def _stages(args, model_loader):
     from molgen.generate.optimize import Stage
     from molgen.scoring import Scorer
 
-    budgets = args.budget * len(args.scorer) if len(args.budget) == 1 else args.budget
-    if len(budgets) != len(args.scorer):
-        raise UserError(f"give one --budget or one per --scorer ({len(args.scorer)}), got {len(args.budget)}")
+    specs, flag = (args.oracle, "--oracle") if args.oracle else (args.scorer, "--scorer")
+    budgets = args.budget * len(specs) if len(args.budget) == 1 else args.budget
+    if len(budgets) != len(specs):
+        raise UserError(f"give one --budget or one per {flag} ({len(specs)}), got {len(args.budget)}")
     stages = []
-    for i, (config, budget) in enumerate(zip(args.scorer, budgets)):
-        config = Path(config)
-        if not config.is_file():
-            raise UserError(f"{config}: no such scorer config")
+    for i, (spec, budget) in enumerate(zip(specs, budgets)):
         if budget < 1:
             raise UserError(f"--budget must be >= 1, got {budget}")
+        if args.oracle:
+            from molgen.generate.oracles import oracle_scorer
+
+            try:
+                scorer = oracle_scorer(spec)
+            except ValueError as err:
+                raise UserError(f"--oracle: {err}") from None
+            stages.append(Stage(scorer, budget, f"{i}-{scorer.objectives[0].name}"))
+            continue
+        config = Path(spec)
+        if not config.is_file():
+            raise UserError(f"{config}: no such scorer config")
         scorer = Scorer.from_config(config, model_loader=model_loader(config.parent))
         stages.append(Stage(scorer, budget, f"{i}-{config.stem}"))
     return stages
@@ -101,6 +119,7 @@ def run(args) -> int:
     from molgen.cli.score import model_loader as path_loader
     from molgen.efficacy import load_model
     from molgen.generate.optimize import GraphGA, Reinvent, candidate_table, draw_candidates, find_checkpoint
+    from molgen.generate.oracles import pmo_metrics
     from molgen.utils.files import atomic_path, write_text
 
     out = Path(args.out)
@@ -162,6 +181,8 @@ def run(args) -> int:
         "finished": result.finished,
         "stages": {s.name: {"budget": s.budget, "calls": int((result.history["stage"] == s.name).sum())} for s in stages},
         "pmo_last_stage": {str(k): v for k, v in result.summary(checkpoints).items()},
+        # PMO's own figures (mol_opt's AUC: sampled every 100 calls, extended flat to the budget if the run stopped early)
+        "pmo": pmo_metrics(result.scores(), budget=stages[-1].budget),
         "command": " ".join(sys.argv),
     }
     write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")

@@ -5,12 +5,14 @@ from typing import ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
+from rdkit import Chem
 from rdkit.Chem import Crippen, Descriptors, Lipinski, rdMolDescriptors
 
 from molgen.chem import DESCRIPTOR_NAMES, InvalidMoleculeError, largest_ring_size, parse_smiles, qed, sa_score, structural_alerts
 from molgen.chem.filters import ALERT_CATALOGS, smarts_catalog
 from molgen.featurize.fingerprints import fingerprint_matrix
 from molgen.scoring._fields import ParamError, check_fields, to_params
+from molgen.scoring.oracles import ORACLES, oracle_function
 from molgen.scoring.transforms import Identity, Step, Transform
 from molgen.utils.quiet import rdkit_quiet
 from molgen.utils.registry import Registry
@@ -328,3 +330,31 @@ class ModelTerm(Term):
         if key not in cache:  # one array per column and predictor: the scorer shows each once
             cache[key] = {c: _numeric(frame[c]) for c in RELIABILITY_COLUMNS if c in frame.columns}
         return TermValues(values, errors, states, cache[key])
+
+
+@_register("oracle")
+@dataclasses.dataclass(frozen=True)
+class OracleTerm(Term):
+    """A benchmark oracle by name: the PMO / GuacaMol scoring functions of :mod:`molgen.scoring.oracles`.
+
+    ``oracle`` is one of :data:`molgen.scoring.oracles.ORACLES` (``osimertinib_mpo``,
+    ``celecoxib_rediscovery``, ``deco_hop``, ``zaleplon_mpo_prev``, ...). Values lie in [0, 1]
+    (default transform ``identity``). Each molecule is scored from its RDKit canonical SMILES,
+    as the PMO benchmark scores it. In a config::
+
+        [[objectives]]
+        name = "osimertinib_mpo"
+        kind = "oracle"
+        oracle = "osimertinib_mpo"
+    """
+
+    oracle: str
+    default_transform = Identity()
+
+    def _check(self):
+        if self.oracle not in ORACLES:
+            raise ParamError("oracle", f"unknown oracle {self.oracle!r}; choose one of: {', '.join(ORACLES.names())}")
+
+    def compute(self, mols, smiles, cache):
+        score = oracle_function(self.oracle)
+        return _per_mol(lambda mol: score(Chem.MolToSmiles(mol)), mols)
