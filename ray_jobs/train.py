@@ -1,7 +1,7 @@
 """Ray job: data-parallel training of the efficacy model (Ray Train TorchTrainer, DDP).
 
-    ray job submit --working-dir . -- python ray_jobs/train.py --data data/chembl2321810.csv \
-        --smiles-col smiles --target-col pIC50 --out models/efficacy --ensemble-size 3 --num-workers 4
+    ray job submit --working-dir ray_jobs -- python train.py --data /shared/data/chembl2321810.csv \
+        --smiles-col smiles --target-col pIC50 --out /shared/models/efficacy --ensemble-size 3 --num-workers 4
 
 Takes the data, split, model and training options of ``molgen train`` (same names and defaults),
 and the Ray options below.

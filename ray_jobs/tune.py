@@ -1,7 +1,7 @@
 """Ray job: hyperparameter search (Ray Tune + ASHA) over depth, hidden size, dropout, lr, batch size.
 
-    ray job submit --working-dir . -- python ray_jobs/tune.py --data data/chembl2321810.csv \
-        --smiles-col smiles --target-col pIC50 --out tune_out --samples 32 --epochs 100
+    ray job submit --working-dir ray_jobs -- python tune.py --data /shared/data/chembl2321810.csv \
+        --smiles-col smiles --target-col pIC50 --out /shared/tune --samples 32 --epochs 100
 
 Writes OUT/best_config.json and OUT/model/ (a molgen model directory fitted with the best configuration).
 """

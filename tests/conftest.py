@@ -57,3 +57,18 @@ def tiny_model_dir(tmp_path_factory):
         model_options={"hidden": 16, "ffn_hidden": 16, "depth": 2},
     )
     return model.save(tmp_path_factory.mktemp("tiny_model") / "pic50")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` skip themselves without a CUDA device (``MOLGEN_REQUIRE_GPU=1``: run, and fail, instead)."""
+    import os
+
+    gpu = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu or os.environ.get("MOLGEN_REQUIRE_GPU") == "1":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        skip = pytest.mark.skip(reason="needs a CUDA device (torch.cuda.is_available() is False; MOLGEN_REQUIRE_GPU=1 runs it anyway)")
+        for item in gpu:
+            item.add_marker(skip)

@@ -23,6 +23,7 @@ SUBPACKAGES = [
     "molgen.generate",
     "molgen.generate.moses",
     "molgen.generate.optimize",
+    "molgen.sar",
 ]
 
 

@@ -191,7 +191,8 @@ def test_chemist_snippet(small_model, tmp_path, monkeypatch):
 @pytest.mark.slow
 @pytest.mark.ray
 def test_platform_engineer_snippet(small_model, tmp_path, monkeypatch, capsys):
-    """The job's entry point (what `ray job submit ... -- CMD` runs), then reading its output."""
+    """The job's entry point (what `ray job submit ... -- CMD` runs, in a copy of the working dir), then reading
+    its output. tests/distributed/test_cluster.py submits the same line to a multi-node cluster."""
     _place(small_model, tmp_path / "runs" / "default" / "model")
     library = tmp_path / "library"
     library.mkdir()
@@ -200,11 +201,19 @@ def test_platform_engineer_snippet(small_model, tmp_path, monkeypatch, capsys):
     submit = _snippet("platform-engineer", "bash")
     command = " ".join(line.rstrip("\\").strip() for line in submit.strip().splitlines())
     assert command.startswith("ray job submit") and " -- " in command
-    argv = shlex.split(command.split(" -- ", 1)[1])
-    assert argv[:2] == ["python", "ray_jobs/screen.py"]
+    options, entrypoint = (shlex.split(part) for part in command.split(" -- ", 1))
+    working_dir = options[options.index("--working-dir") + 1]
+    # the job runs in Ray's copy of the working dir: relative paths would point into it, so there are none
+    uploaded = tmp_path / "ray_working_dir"
+    shutil.copytree(ROOT / working_dir, uploaded)
+    monkeypatch.setenv("PWD", str(tmp_path))
+    argv = [os.path.expandvars(arg) for arg in entrypoint]
+    assert argv[:2] == ["python", "screen.py"] and all(
+        Path(argv[i + 1]).is_absolute() for i, a in enumerate(argv) if a in ("--model", "--library", "--out")
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
-        [sys.executable, str(ROOT / argv[1]), *argv[2:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, str(uploaded / argv[1]), *argv[2:]], cwd=uploaded, env=env, capture_output=True, text=True, timeout=900
     )
     assert run.returncode == 0, run.stderr[-3000:]
     monkeypatch.chdir(tmp_path)

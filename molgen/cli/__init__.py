@@ -15,6 +15,7 @@ COMMANDS = {
     "score": "molgen.cli.score",
     "generate": "molgen.cli.generate",
     "screen": "molgen.cli.screen",
+    "sar": "molgen.cli.sar",
     "run": "molgen.cli.run",
 }
 

