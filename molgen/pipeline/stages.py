@@ -229,7 +229,7 @@ def focus_stage(config: RunConfig, data_dir: Path, out: Path) -> dict:
         "after": sample_profile(prior.sample(section.samples, seed=seed)["smiles"].tolist(), series, sampled=True),
         "epochs": section.epochs,
         "learning_rate": section.learning_rate,
-        "validation_nll": _find(prior.metadata, "final_val_nll"),
+        "validation_nll": prior.metadata["training"]["final_val_nll"],
     }
     _write_json(out / "focus.json", _clean(record))
     return _clean({k: record[k] for k in ("before", "after")})
@@ -237,6 +237,8 @@ def focus_stage(config: RunConfig, data_dir: Path, out: Path) -> dict:
 
 def sample_profile(smiles: list[str], series: list[str], *, sampled: bool = False) -> dict:
     """Validity, uniqueness, novelty, nearness to ``series`` and mean properties of ``smiles``."""
+    from rdkit import Chem
+
     from molgen.chem import descriptor_table
     from molgen.featurize.fingerprints import fingerprint_matrix
     from molgen.generate.moses import canonical_smiles
@@ -250,8 +252,6 @@ def sample_profile(smiles: list[str], series: list[str], *, sampled: bool = Fals
         known = {c for c in (canonical_smiles(s) for s in series) if c is not None}
         table = descriptor_table(unique)
         ok = table["state"] == "valid"
-        from rdkit import Chem
-
         fps = fingerprint_matrix([Chem.MolFromSmiles(s) for s in np.array(unique)[ok.to_numpy()]])
         ref = fingerprint_matrix([m for m in (Chem.MolFromSmiles(s) for s in known) if m is not None])
     if sampled:
@@ -273,18 +273,6 @@ def sample_profile(smiles: list[str], series: list[str], *, sampled: bool = Fals
     if sampled:
         profile["novel"] = sum(c not in known for c in unique) / len(unique) if unique else None
     return profile
-
-
-def _find(record, key: str):
-    """The first value of ``key`` in a nested dict (the prior's budget record), or None."""
-    if isinstance(record, dict):
-        if key in record:
-            return record[key]
-        for value in record.values():
-            found = _find(value, key)
-            if found is not None:
-                return found
-    return None
 
 
 # ----------------------------------------------------------------------------- generate
